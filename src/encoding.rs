@@ -1,0 +1,100 @@
+//! Byte-to-text encodings: base64, lowercase hex, JSON strings and the V4 percent-encoding.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+/// Standard base64 with padding (RFC 4648 §4), as OSS expects for `policy`, `Signature`,
+/// `callback` and `Content-MD5`.
+pub fn base64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// Decodes standard, padded base64; `None` when the text is not exactly that.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(text).ok()
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex, as V4 signatures are written.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// Appends `text` as a JSON string literal, byte-for-byte what `JSON.stringify` writes:
+/// `"` and `\` escaped, U+0008/09/0A/0C/0D as `\b \t \n \f \r`, other controls below
+/// U+0020 as `\u00xx`, and everything else (non-ASCII, `/`, U+2028) raw UTF-8.
+/// Matching `JSON.stringify` lets a policy built here be compared with ali-oss's byte for byte.
+pub fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(c as usize) >> 4]));
+                out.push(char::from(HEX[(c as usize) & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The V4 percent-encoding (oss-spec §3): keep `A–Z a–z 0–9 - _ . ~` (and `/` when
+/// `keep_slash`), write every other byte of the UTF-8 as uppercase `%XX`.
+pub fn percent_encode(text: &str, keep_slash: bool) -> String {
+    const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/')
+        {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(UPPER[usize::from(b >> 4)]));
+            out.push(char::from(UPPER[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_match_json_stringify() {
+        let mut out = String::new();
+        push_json_string(&mut out, "a\"b\\c/d\u{1}\u{1f}\n\r\t\u{8}\u{c}上传😀\u{2028}$");
+        assert_eq!(
+            out,
+            "\"a\\\"b\\\\c/d\\u0001\\u001f\\n\\r\\t\\b\\f上传😀\u{2028}$\""
+        );
+    }
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved() {
+        assert_eq!(percent_encode("a b+c/上~_.-", true), "a%20b%2Bc/%E4%B8%8A~_.-");
+        assert_eq!(percent_encode("a/b", false), "a%2Fb");
+    }
+
+    #[test]
+    fn base64_round_trip() {
+        assert_eq!(base64(b"hi"), "aGk=");
+        assert_eq!(base64_decode("aGk="), Some(b"hi".to_vec()));
+        assert_eq!(base64_decode("aGk"), None);
+        assert_eq!(hex(&[0, 0xab, 0xff]), "00abff");
+    }
+}

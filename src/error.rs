@@ -1,0 +1,106 @@
+//! One error type for the whole core.
+//!
+//! Every error has a stable machine-readable [`Error::code`] (the JS layer puts it on
+//! `error.code`) and a message that says what to fix. Messages never contain key material.
+
+use core::fmt;
+
+/// Why an object key was rejected (oss-spec §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyProblem {
+    /// The key is the empty string.
+    Empty,
+    /// More than 1023 bytes of UTF-8.
+    TooLong,
+    /// Starts with `/` or `\`.
+    LeadingSlash,
+    /// Has a `.` or `..` path segment.
+    DotSegment,
+    /// Has a control character (U+0000–U+001F, U+007F).
+    ControlCharacter,
+}
+
+/// Everything that can go wrong in the core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// A required option is missing or empty.
+    Missing(&'static str),
+    /// An option has a value the core cannot use; the string says what is wrong with it.
+    Invalid {
+        /// The option's name as the user spells it (camelCase).
+        option: &'static str,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// An object key (or key prefix) OSS would reject.
+    Key(KeyProblem),
+    /// A time that is not `yyyy-mm-ddTHH:MM:SS[.sss]Z`, `yyyymmdd` or out of range.
+    Date(String),
+    /// A CRC-64 given as text is not a decimal unsigned 64-bit integer.
+    Crc(String),
+    /// Not enough random bytes were supplied for an object name.
+    Entropy {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes given.
+        given: usize,
+    },
+}
+
+impl Error {
+    /// The stable code. Never changes once released; the docs' error table is generated from it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Missing(_) => "MISSING_OPTION",
+            Error::Invalid { .. } => "INVALID_OPTION",
+            Error::Key(_) => "INVALID_OBJECT_KEY",
+            Error::Date(_) => "INVALID_DATE",
+            Error::Crc(_) => "INVALID_CRC64",
+            Error::Entropy { .. } => "NOT_ENOUGH_ENTROPY",
+        }
+    }
+
+    pub(crate) fn invalid(option: &'static str, reason: impl Into<String>) -> Error {
+        Error::Invalid {
+            option,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Missing(option) => {
+                write!(f, "`{option}` is required and must be a non-empty string")
+            }
+            Error::Invalid { option, reason } => write!(f, "`{option}` {reason}"),
+            Error::Key(problem) => f.write_str(match problem {
+                KeyProblem::Empty => "object key is empty: OSS needs 1 to 1023 bytes",
+                KeyProblem::TooLong => {
+                    "object key is longer than 1023 bytes of UTF-8: use a shorter prefix or file name"
+                }
+                KeyProblem::LeadingSlash => {
+                    "object key starts with `/` or `\\`: OSS rejects that; drop the leading slash"
+                }
+                KeyProblem::DotSegment => {
+                    "object key has a `.` or `..` segment: remove it (it cannot be addressed by URL)"
+                }
+                KeyProblem::ControlCharacter => {
+                    "object key has a control character (U+0000-U+001F or U+007F): remove it"
+                }
+            }),
+            Error::Date(reason) => f.write_str(reason),
+            Error::Crc(reason) => f.write_str(reason),
+            Error::Entropy { needed, given } => write!(
+                f,
+                "object names need {needed} random bytes from a secure source, got {given}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result alias used across the core.
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod callback;
+pub mod crc64;
+pub mod encoding;
+pub mod error;
+pub mod form;
+pub mod json;
+pub mod key;
+pub mod md5;
+pub mod policy;
+pub mod sign;
+pub mod time;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, KeyProblem, Result};

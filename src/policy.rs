@@ -1,0 +1,449 @@
+//! PostObject policies (oss-spec §1a): typed conditions in, compact JSON and its base64 out.
+//!
+//! OSS does no JSON canonicalisation: the signature covers the exact base64 text sent as
+//! `policy`, so the JSON is written once, here, and never re-serialised. The output is
+//! byte-for-byte what `JSON.stringify` gives for the same object (see `encoding`).
+
+use crate::encoding::{base64, push_json_string};
+use crate::error::{Error, Result};
+use crate::json::{self, Value};
+use crate::time;
+
+/// The largest integer JSON readers in JavaScript keep exactly (2^53 - 1).
+const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
+
+/// One policy condition, in the forms OSS accepts (oss-spec §1a).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// `{"field":"value"}`: exact match.
+    Exact {
+        /// Form field name, without `$`.
+        field: String,
+        /// Required value.
+        value: String,
+    },
+    /// `["eq","$field","value"]`.
+    Eq {
+        /// Form field name, without `$`.
+        field: String,
+        /// Required value.
+        value: String,
+    },
+    /// `["starts-with","$field","prefix"]`.
+    StartsWith {
+        /// Form field name, without `$`.
+        field: String,
+        /// Required prefix (may be empty: any value).
+        prefix: String,
+    },
+    /// `["content-length-range",min,max]`.
+    ContentLengthRange {
+        /// Smallest accepted file size in bytes.
+        min: u64,
+        /// Largest accepted file size in bytes.
+        max: u64,
+    },
+    /// `["in","$field",["a","b"]]`.
+    In {
+        /// Form field name, without `$`.
+        field: String,
+        /// Accepted values.
+        values: Vec<String>,
+    },
+    /// `["not-in","$field",["a","b"]]`.
+    NotIn {
+        /// Form field name, without `$`.
+        field: String,
+        /// Rejected values.
+        values: Vec<String>,
+    },
+}
+
+impl Condition {
+    /// Shorthand for [`Condition::Exact`].
+    pub fn exact(field: impl Into<String>, value: impl Into<String>) -> Condition {
+        Condition::Exact {
+            field: field.into(),
+            value: value.into(),
+        }
+    }
+
+    /// Builds a condition from its operator name as OSS spells it (`eq`, `starts-with`,
+    /// `in`, `not-in`); `values` holds one entry for `eq`/`starts-with`.
+    pub fn from_operator(operator: &str, field: &str, mut values: Vec<String>) -> Result<Condition> {
+        let field = field.strip_prefix('$').unwrap_or(field).to_string();
+        let single = |values: &mut Vec<String>| match values.len() {
+            1 => Ok(values.remove(0)),
+            _ => Err(Error::invalid(
+                "conditions",
+                format!("`{operator}` takes one string value, e.g. [\"{operator}\", \"$key\", \"user/\"]"),
+            )),
+        };
+        Ok(match operator.to_ascii_lowercase().as_str() {
+            "eq" => Condition::Eq {
+                value: single(&mut values)?,
+                field,
+            },
+            "starts-with" => Condition::StartsWith {
+                prefix: single(&mut values)?,
+                field,
+            },
+            "in" => Condition::In { field, values },
+            "not-in" => Condition::NotIn { field, values },
+            other => {
+                return Err(Error::invalid(
+                    "conditions",
+                    format!(
+                        "has the operator {other:?}; OSS accepts only eq, starts-with, in, not-in and content-length-range"
+                    ),
+                ))
+            }
+        })
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            Condition::Exact { field, .. }
+            | Condition::Eq { field, .. }
+            | Condition::StartsWith { field, .. }
+            | Condition::In { field, .. }
+            | Condition::NotIn { field, .. } => Some(field),
+            Condition::ContentLengthRange { .. } => None,
+        }
+    }
+
+    /// Rejects what OSS would reject as an invalid policy document (oss-spec §1a).
+    pub fn validate(&self) -> Result<()> {
+        if let Some(field) = self.field() {
+            if field.is_empty() || field.chars().any(char::is_control) {
+                return Err(Error::invalid(
+                    "conditions",
+                    "has a condition with an empty field name or a control character in it",
+                ));
+            }
+        }
+        match self {
+            Condition::ContentLengthRange { min, max } => {
+                if min > max {
+                    return Err(Error::invalid(
+                        "conditions",
+                        format!("content-length-range has min {min} > max {max}"),
+                    ));
+                }
+                if *max > MAX_SAFE_INTEGER {
+                    return Err(Error::invalid(
+                        "conditions",
+                        "content-length-range max is larger than 2^53 - 1",
+                    ));
+                }
+            }
+            Condition::In { values, .. } | Condition::NotIn { values, .. } if values.is_empty() => {
+                return Err(Error::invalid(
+                    "conditions",
+                    "has an `in`/`not-in` condition with an empty list",
+                ));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Appends this condition's JSON.
+    pub fn write_json(&self, out: &mut String) {
+        let op = |out: &mut String, op: &str, field: &str| {
+            out.push('[');
+            push_json_string(out, op);
+            out.push(',');
+            push_json_string(out, &format!("${field}"));
+            out.push(',');
+        };
+        let list = |out: &mut String, values: &[String]| {
+            out.push('[');
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_string(out, v);
+            }
+            out.push(']');
+        };
+        match self {
+            Condition::Exact { field, value } => {
+                out.push('{');
+                push_json_string(out, field);
+                out.push(':');
+                push_json_string(out, value);
+                out.push('}');
+                return;
+            }
+            Condition::Eq { field, value } => {
+                op(out, "eq", field);
+                push_json_string(out, value);
+            }
+            Condition::StartsWith { field, prefix } => {
+                op(out, "starts-with", field);
+                push_json_string(out, prefix);
+            }
+            Condition::ContentLengthRange { min, max } => {
+                out.push_str("[\"content-length-range\",");
+                out.push_str(&min.to_string());
+                out.push(',');
+                out.push_str(&max.to_string());
+            }
+            Condition::In { field, values } => {
+                op(out, "in", field);
+                list(out, values);
+            }
+            Condition::NotIn { field, values } => {
+                op(out, "not-in", field);
+                list(out, values);
+            }
+        }
+        out.push(']');
+    }
+}
+
+/// When a policy stops being valid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expiration {
+    /// An absolute instant, as milliseconds since the epoch.
+    At(u64),
+    /// `now_ms + seconds`.
+    After {
+        /// The current time in ms since the epoch (the caller's clock, corrected for skew).
+        now_ms: u64,
+        /// Seconds of validity; OSS V4 allows at most 7 days.
+        seconds: u64,
+    },
+}
+
+impl Expiration {
+    /// The instant in ms since the epoch.
+    pub fn instant(&self) -> Result<u64> {
+        let ms = match *self {
+            Expiration::At(ms) => ms,
+            Expiration::After { now_ms, seconds } => {
+                if seconds == 0 {
+                    return Err(Error::invalid("expiresIn", "must be at least 1 second"));
+                }
+                now_ms.saturating_add(seconds.saturating_mul(1000))
+            }
+        };
+        if ms > time::MAX_MS {
+            return Err(Error::invalid("expiration", "is after the year 9999"));
+        }
+        Ok(ms)
+    }
+}
+
+/// A PostObject policy document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// When OSS stops accepting uploads signed with this policy.
+    pub expiration: Expiration,
+    /// Conditions, written in this order.
+    pub conditions: Vec<Condition>,
+}
+
+impl Policy {
+    /// Validates the conditions and writes the compact JSON text:
+    /// `{"expiration":"…","conditions":[…]}`.
+    pub fn to_json(&self) -> Result<String> {
+        let expiration = time::iso8601(self.expiration.instant()?);
+        let mut out = String::with_capacity(64 + 48 * self.conditions.len());
+        out.push_str("{\"expiration\":");
+        push_json_string(&mut out, &expiration);
+        out.push_str(",\"conditions\":[");
+        for (i, condition) in self.conditions.iter().enumerate() {
+            condition.validate()?;
+            if i > 0 {
+                out.push(',');
+            }
+            condition.write_json(&mut out);
+        }
+        out.push_str("]}");
+        Ok(out)
+    }
+}
+
+fn bad_policy(reason: impl Into<String>) -> Error {
+    Error::invalid("policy", reason)
+}
+
+fn check_condition(condition: &Value) -> Result<()> {
+    match condition {
+        // {"field":"value"}: exactly one property (else OSS: "Simple-Conditions must have
+        // exactly one property specified").
+        Value::Object(members) => match members.as_slice() {
+            [(_, Value::String(_))] => Ok(()),
+            _ => Err(bad_policy(
+                "has an object condition that is not exactly one \"field\": \"string\" pair",
+            )),
+        },
+        Value::Array(items) => {
+            let Some(Value::String(op)) = items.first() else {
+                return Err(bad_policy("has an array condition that does not start with an operator name"));
+            };
+            let field_ok = matches!(items.get(1), Some(Value::String(f)) if f.starts_with('$') && f.len() > 1);
+            let ok = match op.to_ascii_lowercase().as_str() {
+                "content-length-range" => match items.as_slice() {
+                    [_, Value::Number(min), Value::Number(max)] => {
+                        match (min.parse::<u64>(), max.parse::<u64>()) {
+                            (Ok(min), Ok(max)) if min <= max && max <= MAX_SAFE_INTEGER => true,
+                            _ => return Err(bad_policy(
+                                "has a content-length-range whose bounds are not whole numbers with min <= max",
+                            )),
+                        }
+                    }
+                    _ => false,
+                },
+                "eq" | "starts-with" => {
+                    items.len() == 3 && field_ok && matches!(items[2], Value::String(_))
+                }
+                "in" | "not-in" => {
+                    items.len() == 3
+                        && field_ok
+                        && matches!(&items[2], Value::Array(list) if !list.is_empty() && list.iter().all(|v| matches!(v, Value::String(_))))
+                }
+                other => {
+                    return Err(bad_policy(format!(
+                        "has the operator {other:?}; OSS accepts only eq, starts-with, in, not-in and content-length-range"
+                    )))
+                }
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(bad_policy(format!(
+                    "has a malformed {op:?} condition: write [\"{op}\", \"$field\", value]"
+                )))
+            }
+        }
+        _ => Err(bad_policy("has a condition that is neither an object nor an array")),
+    }
+}
+
+/// Checks a policy document the caller wrote for what OSS rejects as an invalid policy
+/// (oss-spec §1a): an object with an ISO-8601 `expiration` and a `conditions` array of
+/// well-formed conditions.
+pub fn check_document(policy_json: &str) -> Result<()> {
+    let document = json::parse(policy_json).map_err(bad_policy)?;
+    if !matches!(document, Value::Object(_)) {
+        return Err(bad_policy("must be a JSON object with `expiration` and `conditions`"));
+    }
+    match document.get("expiration") {
+        Some(Value::String(expiration)) => {
+            time::parse_iso8601("expiration", expiration)?;
+        }
+        _ => return Err(bad_policy("needs `expiration` as a string like 2030-01-01T00:00:00.000Z")),
+    }
+    match document.get("conditions") {
+        Some(Value::Array(conditions)) => conditions.iter().try_for_each(check_condition),
+        _ => Err(bad_policy("needs `conditions` as an array")),
+    }
+}
+
+/// The `policy` form field: base64 of the exact UTF-8 bytes of the JSON text (no
+/// re-serialisation), after [`check_document`].
+pub fn encode_policy(policy_json: &str) -> Result<String> {
+    if policy_json.trim().is_empty() {
+        return Err(Error::Missing("policy"));
+    }
+    check_document(policy_json)?;
+    Ok(base64(policy_json.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_every_condition_form() {
+        let policy = Policy {
+            expiration: Expiration::At(1_893_456_000_000),
+            conditions: vec![
+                Condition::exact("bucket", "examplebucket"),
+                Condition::ContentLengthRange { min: 1, max: 10_485_760 },
+                Condition::Eq {
+                    field: "success_action_status".into(),
+                    value: "201".into(),
+                },
+                Condition::StartsWith {
+                    field: "key".into(),
+                    prefix: "user/eric/".into(),
+                },
+                Condition::In {
+                    field: "content-type".into(),
+                    values: vec!["image/jpg".into(), "image/png".into()],
+                },
+                Condition::NotIn {
+                    field: "cache-control".into(),
+                    values: vec!["no-cache".into()],
+                },
+            ],
+        };
+        // The post_v1_basic vector's policy (oss-vectors.json), byte for byte.
+        assert_eq!(
+            policy.to_json().unwrap_or_default(),
+            r#"{"expiration":"2030-01-01T00:00:00.000Z","conditions":[{"bucket":"examplebucket"},["content-length-range",1,10485760],["eq","$success_action_status","201"],["starts-with","$key","user/eric/"],["in","$content-type",["image/jpg","image/png"]],["not-in","$cache-control",["no-cache"]]]}"#
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_conditions() {
+        let bad = [
+            Condition::ContentLengthRange { min: 2, max: 1 },
+            Condition::ContentLengthRange {
+                min: 0,
+                max: u64::MAX,
+            },
+            Condition::exact("", "x"),
+            Condition::In {
+                field: "key".into(),
+                values: vec![],
+            },
+        ];
+        for condition in bad {
+            let policy = Policy {
+                expiration: Expiration::At(0),
+                conditions: vec![condition.clone()],
+            };
+            assert!(policy.to_json().is_err(), "{condition:?} accepted");
+        }
+        assert!(Condition::from_operator("ends-with", "$key", vec!["x".into()]).is_err());
+        assert!(Condition::from_operator("eq", "$key", vec![]).is_err());
+        assert_eq!(
+            Condition::from_operator("EQ", "$key", vec!["x".into()]),
+            Ok(Condition::Eq {
+                field: "key".into(),
+                value: "x".into()
+            })
+        );
+        assert!(Expiration::After {
+            now_ms: 0,
+            seconds: 0
+        }
+        .instant()
+        .is_err());
+        assert!(encode_policy(" ").is_err());
+        for bad in [
+            r#"[]"#,
+            r#"{"conditions":[]}"#,
+            r#"{"expiration":"2030-01-01","conditions":[]}"#,
+            r#"{"expiration":"2030-01-01T00:00:00Z"}"#,
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[{"a":"1","b":"2"}]}"#,
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["ends-with","$key","x"]]}"#,
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",5,1]]}"#,
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",1.5,2]]}"#,
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["eq","key","x"]]}"#,
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["in","$key",[]]]}"#,
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[5]}"#,
+        ] {
+            assert!(encode_policy(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(
+            encode_policy(r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[]}"#),
+            Ok("eyJleHBpcmF0aW9uIjoiMjAzMC0wMS0wMVQwMDowMDowMFoiLCJjb25kaXRpb25zIjpbXX0=".into())
+        );
+    }
+}
