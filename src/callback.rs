@@ -121,8 +121,15 @@ mod tests {
     fn checks_callbacks() {
         assert!(encode_callback("{}").is_err());
         assert!(encode_callback(r#"{"callbackUrl":"u"}"#).is_err());
-        assert!(encode_callback(r#"{"callbackUrl":"u","callbackBody":"b","callbackBodyType":"text/plain"}"#).is_err());
-        assert!(encode_callback(&format!(r#"{{"callbackUrl":"u","callbackBody":"{}"}}"#, "b".repeat(4000))).is_err());
+        assert!(encode_callback(
+            r#"{"callbackUrl":"u","callbackBody":"b","callbackBodyType":"text/plain"}"#
+        )
+        .is_err());
+        assert!(encode_callback(&format!(
+            r#"{{"callbackUrl":"u","callbackBody":"{}"}}"#,
+            "b".repeat(4000)
+        ))
+        .is_err());
         assert_eq!(
             encode_callback(r#"{"callbackUrl":"u","callbackBody":"b"}"#),
             Ok(base64(br#"{"callbackUrl":"u","callbackBody":"b"}"#))

@@ -22,7 +22,11 @@ fn tables() -> &'static Tables {
         for i in 0..256 {
             let mut crc = i as u64;
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ POLY_REFLECTED } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ POLY_REFLECTED
+                } else {
+                    crc >> 1
+                };
             }
             t[0][i] = crc;
         }
@@ -189,7 +193,15 @@ mod tests {
     fn decimal_parsing() {
         assert_eq!(parse_decimal("c", "18446744073709551615"), Ok(u64::MAX));
         assert_eq!(parse_decimal("c", "0"), Ok(0));
-        for bad in ["", "-1", "18446744073709551616", "1e3", " 1", "0x10", "123456789012345678901"] {
+        for bad in [
+            "",
+            "-1",
+            "18446744073709551616",
+            "1e3",
+            " 1",
+            "0x10",
+            "123456789012345678901",
+        ] {
             assert!(parse_decimal("c", bad).is_err(), "{bad:?}");
         }
     }

@@ -58,7 +58,9 @@ pub fn percent_encode(text: &str, keep_slash: bool) -> String {
     const UPPER: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len());
     for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/')
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
         {
             out.push(char::from(b));
         } else {
@@ -77,7 +79,10 @@ mod tests {
     #[test]
     fn json_strings_match_json_stringify() {
         let mut out = String::new();
-        push_json_string(&mut out, "a\"b\\c/d\u{1}\u{1f}\n\r\t\u{8}\u{c}上传😀\u{2028}$");
+        push_json_string(
+            &mut out,
+            "a\"b\\c/d\u{1}\u{1f}\n\r\t\u{8}\u{c}上传😀\u{2028}$",
+        );
         assert_eq!(
             out,
             "\"a\\\"b\\\\c/d\\u0001\\u001f\\n\\r\\t\\b\\f上传😀\u{2028}$\""
@@ -86,7 +91,10 @@ mod tests {
 
     #[test]
     fn percent_encoding_keeps_only_unreserved() {
-        assert_eq!(percent_encode("a b+c/上~_.-", true), "a%20b%2Bc/%E4%B8%8A~_.-");
+        assert_eq!(
+            percent_encode("a b+c/上~_.-", true),
+            "a%20b%2Bc/%E4%B8%8A~_.-"
+        );
         assert_eq!(percent_encode("a/b", false), "a%2Fb");
     }
 

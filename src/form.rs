@@ -137,8 +137,17 @@ fn check_field_value(option: &'static str, value: &str) -> Result<()> {
 }
 
 fn check_field_name(option: &'static str, name: &str) -> Result<()> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b':') {
-        return Err(Error::invalid(option, format!("has an invalid field name {name:?}")));
+    // All-digit names would be reordered by a JS object (integer keys come first).
+    if name.is_empty()
+        || name.bytes().all(|b| b.is_ascii_digit())
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b':')
+    {
+        return Err(Error::invalid(
+            option,
+            format!("has an invalid field name {name:?}"),
+        ));
     }
     Ok(())
 }
@@ -178,7 +187,11 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
     }
 
     match o.success_action_status {
-        200 | 201 | 204 => pin(&mut fields, "success_action_status", &o.success_action_status.to_string()),
+        200 | 201 | 204 => pin(
+            &mut fields,
+            "success_action_status",
+            &o.success_action_status.to_string(),
+        ),
         other => {
             return Err(Error::invalid(
                 "successActionStatus",
@@ -206,7 +219,10 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         check_field_name("headers", name)?;
         check_field_value("headers", value)?;
         let lower = name.to_ascii_lowercase();
-        if RESERVED.contains(&lower.as_str()) || lower.starts_with("x-oss-meta-") || lower.starts_with("x:") {
+        if RESERVED.contains(&lower.as_str())
+            || lower.starts_with("x-oss-meta-")
+            || lower.starts_with("x:")
+        {
             return Err(Error::invalid(
                 "headers",
                 format!("cannot set {name:?}: it has its own option (key, contentType, meta, callback, ...)"),
@@ -216,7 +232,11 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
     }
     for (name, value) in &o.meta {
         let lower = name.to_ascii_lowercase();
-        if lower.is_empty() || !lower.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if lower.is_empty()
+            || !lower
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(Error::invalid(
                 "meta",
                 format!("name {name:?} must be letters, digits, `-` or `_`"),
@@ -340,7 +360,11 @@ mod tests {
 
     #[test]
     fn v4_form_pins_every_field() {
-        let mut o = FormOptions::new(credentials(Some("fake-token")), "oss-cn-hangzhou", 1_701_605_532_000);
+        let mut o = FormOptions::new(
+            credentials(Some("fake-token")),
+            "oss-cn-hangzhou",
+            1_701_605_532_000,
+        );
         o.bucket = Some("examplebucket".into());
         o.key = Some("user/1/a.png".into());
         o.content_type = Some("image/png".into());
@@ -373,7 +397,10 @@ mod tests {
     #[test]
     fn rejects_unusable_options() {
         let base = FormOptions::new(credentials(None), "cn-hangzhou", 1_000_000);
-        assert_eq!(build_post_form(&base).err().map(|e| e.code()), Some("MISSING_OPTION"));
+        assert_eq!(
+            build_post_form(&base).err().map(|e| e.code()),
+            Some("MISSING_OPTION")
+        );
         let mut o = base.clone();
         o.key = Some("a".into());
         o.key_prefix = Some("b".into());
@@ -388,7 +415,10 @@ mod tests {
         assert!(build_post_form(&o).is_err());
         let mut o = base.clone();
         o.key = Some("a".into());
-        o.expiration = Expiration::After { now_ms: 1_000_000, seconds: 8 * 86400 };
+        o.expiration = Expiration::After {
+            now_ms: 1_000_000,
+            seconds: 8 * 86400,
+        };
         assert!(build_post_form(&o).is_err());
         o.version = SignatureVersion::V1;
         assert!(build_post_form(&o).is_ok());
@@ -398,7 +428,9 @@ mod tests {
         assert!(build_post_form(&o).is_err());
         o.success_action_status = 201;
         let form = build_post_form(&o).unwrap_or_else(|e| unreachable!("{e}"));
-        assert!(form.policy_json.contains(r#"["starts-with","$key","uploads/"]"#));
+        assert!(form
+            .policy_json
+            .contains(r#"["starts-with","$key","uploads/"]"#));
         assert!(form.fields.iter().all(|(n, _)| n != "key"));
     }
 }

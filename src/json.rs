@@ -183,7 +183,11 @@ impl Reader<'_> {
             .bytes
             .get(self.pos..self.pos + 4)
             .and_then(|b| core::str::from_utf8(b).ok())
-            .and_then(|s| u32::from_str_radix(s, 16).ok().filter(|_| s.bytes().all(|b| b.is_ascii_hexdigit())))
+            .and_then(|s| {
+                u32::from_str_radix(s, 16)
+                    .ok()
+                    .filter(|_| s.bytes().all(|b| b.is_ascii_hexdigit()))
+            })
             .ok_or_else(|| self.error("bad \\u escape"))?;
         self.pos += 4;
         Ok(text)
@@ -227,9 +231,13 @@ impl Reader<'_> {
                             } else {
                                 high
                             };
-                            char::from_u32(code).ok_or_else(|| self.error("lone surrogate in \\u escape"))?
+                            char::from_u32(code)
+                                .ok_or_else(|| self.error("lone surrogate in \\u escape"))?
                         }
-                        _ => return Err(self.error("unknown escape (write a literal `$` without a backslash)")),
+                        _ => {
+                            return Err(self
+                                .error("unknown escape (write a literal `$` without a backslash)"))
+                        }
                     };
                     let mut buf = [0u8; 4];
                     out.extend_from_slice(decoded.encode_utf8(&mut buf).as_bytes());
@@ -272,8 +280,21 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         for bad in [
-            "", "{", "[1,]", "{\"a\"}", "01", "1.", "-", "\"\\x\"", "\"a\nb\"", "\"\\ud800\"",
-            "[1] 2", "{'a':1}", "tru", "\"\\u12\"", "\"\\u+123\"",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "01",
+            "1.",
+            "-",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "\"\\ud800\"",
+            "[1] 2",
+            "{'a':1}",
+            "tru",
+            "\"\\u12\"",
+            "\"\\u+123\"",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} accepted");
         }

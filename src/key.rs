@@ -23,7 +23,10 @@ fn check_text(text: &str) -> Result<()> {
     if text.chars().any(|c| (c as u32) < 0x20 || c == '\u{7f}') {
         return Err(Error::Key(KeyProblem::ControlCharacter));
     }
-    if text.split(['/', '\\']).any(|segment| segment == "." || segment == "..") {
+    if text
+        .split(['/', '\\'])
+        .any(|segment| segment == "." || segment == "..")
+    {
         return Err(Error::Key(KeyProblem::DotSegment));
     }
     Ok(())
@@ -143,7 +146,10 @@ mod tests {
         );
         assert_eq!(
             object_key(&bare, &[0; 7]),
-            Err(Error::Entropy { needed: 8, given: 7 })
+            Err(Error::Entropy {
+                needed: 8,
+                given: 7
+            })
         );
     }
 
@@ -161,12 +167,27 @@ mod tests {
     #[test]
     fn key_rules() {
         assert_eq!(validate_key(""), Err(Error::Key(KeyProblem::Empty)));
-        assert_eq!(validate_key("/a"), Err(Error::Key(KeyProblem::LeadingSlash)));
-        assert_eq!(validate_key("\\a"), Err(Error::Key(KeyProblem::LeadingSlash)));
-        assert_eq!(validate_key("a/../b"), Err(Error::Key(KeyProblem::DotSegment)));
+        assert_eq!(
+            validate_key("/a"),
+            Err(Error::Key(KeyProblem::LeadingSlash))
+        );
+        assert_eq!(
+            validate_key("\\a"),
+            Err(Error::Key(KeyProblem::LeadingSlash))
+        );
+        assert_eq!(
+            validate_key("a/../b"),
+            Err(Error::Key(KeyProblem::DotSegment))
+        );
         assert_eq!(validate_key("a/."), Err(Error::Key(KeyProblem::DotSegment)));
-        assert_eq!(validate_key("a\u{7f}"), Err(Error::Key(KeyProblem::ControlCharacter)));
-        assert_eq!(validate_key(&"é".repeat(512)), Err(Error::Key(KeyProblem::TooLong)));
+        assert_eq!(
+            validate_key("a\u{7f}"),
+            Err(Error::Key(KeyProblem::ControlCharacter))
+        );
+        assert_eq!(
+            validate_key(&"é".repeat(512)),
+            Err(Error::Key(KeyProblem::TooLong))
+        );
         assert_eq!(validate_key(&"a".repeat(1023)), Ok(()));
         assert_eq!(validate_key("a..b/c d+上传😀"), Ok(()));
         assert_eq!(normalize_prefix("//x"), Ok("x/".into()));

@@ -70,14 +70,20 @@ impl Condition {
 
     /// Builds a condition from its operator name as OSS spells it (`eq`, `starts-with`,
     /// `in`, `not-in`); `values` holds one entry for `eq`/`starts-with`.
-    pub fn from_operator(operator: &str, field: &str, mut values: Vec<String>) -> Result<Condition> {
+    pub fn from_operator(
+        operator: &str,
+        field: &str,
+        mut values: Vec<String>,
+    ) -> Result<Condition> {
         let field = field.strip_prefix('$').unwrap_or(field).to_string();
-        let single = |values: &mut Vec<String>| match values.len() {
+        let single = |values: &mut Vec<String>| {
+            match values.len() {
             1 => Ok(values.remove(0)),
             _ => Err(Error::invalid(
                 "conditions",
                 format!("`{operator}` takes one string value, e.g. [\"{operator}\", \"$key\", \"user/\"]"),
             )),
+        }
         };
         Ok(match operator.to_ascii_lowercase().as_str() {
             "eq" => Condition::Eq {
@@ -282,9 +288,12 @@ fn check_condition(condition: &Value) -> Result<()> {
         },
         Value::Array(items) => {
             let Some(Value::String(op)) = items.first() else {
-                return Err(bad_policy("has an array condition that does not start with an operator name"));
+                return Err(bad_policy(
+                    "has an array condition that does not start with an operator name",
+                ));
             };
-            let field_ok = matches!(items.get(1), Some(Value::String(f)) if f.starts_with('$') && f.len() > 1);
+            let field_ok =
+                matches!(items.get(1), Some(Value::String(f)) if f.starts_with('$') && f.len() > 1);
             let ok = match op.to_ascii_lowercase().as_str() {
                 "content-length-range" => match items.as_slice() {
                     [_, Value::Number(min), Value::Number(max)] => {
@@ -319,7 +328,9 @@ fn check_condition(condition: &Value) -> Result<()> {
                 )))
             }
         }
-        _ => Err(bad_policy("has a condition that is neither an object nor an array")),
+        _ => Err(bad_policy(
+            "has a condition that is neither an object nor an array",
+        )),
     }
 }
 
@@ -329,13 +340,19 @@ fn check_condition(condition: &Value) -> Result<()> {
 pub fn check_document(policy_json: &str) -> Result<()> {
     let document = json::parse(policy_json).map_err(bad_policy)?;
     if !matches!(document, Value::Object(_)) {
-        return Err(bad_policy("must be a JSON object with `expiration` and `conditions`"));
+        return Err(bad_policy(
+            "must be a JSON object with `expiration` and `conditions`",
+        ));
     }
     match document.get("expiration") {
         Some(Value::String(expiration)) => {
             time::parse_iso8601("expiration", expiration)?;
         }
-        _ => return Err(bad_policy("needs `expiration` as a string like 2030-01-01T00:00:00.000Z")),
+        _ => {
+            return Err(bad_policy(
+                "needs `expiration` as a string like 2030-01-01T00:00:00.000Z",
+            ))
+        }
     }
     match document.get("conditions") {
         Some(Value::Array(conditions)) => conditions.iter().try_for_each(check_condition),
@@ -363,7 +380,10 @@ mod tests {
             expiration: Expiration::At(1_893_456_000_000),
             conditions: vec![
                 Condition::exact("bucket", "examplebucket"),
-                Condition::ContentLengthRange { min: 1, max: 10_485_760 },
+                Condition::ContentLengthRange {
+                    min: 1,
+                    max: 10_485_760,
+                },
                 Condition::Eq {
                     field: "success_action_status".into(),
                     value: "201".into(),

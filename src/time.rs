@@ -162,11 +162,11 @@ pub fn http_date(ms: u64) -> String {
 
 fn digits(text: &[u8], option: &'static str) -> Result<u64> {
     if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
-        return Err(Error::Date(format!("`{option}` has a non-digit where a number belongs")));
+        return Err(Error::Date(format!(
+            "`{option}` has a non-digit where a number belongs"
+        )));
     }
-    Ok(text
-        .iter()
-        .fold(0, |acc, d| acc * 10 + u64::from(d - b'0')))
+    Ok(text.iter().fold(0, |acc, d| acc * 10 + u64::from(d - b'0')))
 }
 
 fn from_parts(
@@ -212,7 +212,11 @@ pub fn parse_iso8601(option: &'static str, text: &str) -> Result<u64> {
             "`{option}` must look like 2030-01-01T00:00:00.000Z (UTC, with T and Z), got {text:?}"
         )));
     }
-    let fraction = if b.len() > 20 { &b[20..b.len() - 1] } else { &b"000"[..] };
+    let fraction = if b.len() > 20 {
+        &b[20..b.len() - 1]
+    } else {
+        &b"000"[..]
+    };
     if fraction.len() > 9 {
         return Err(Error::Date(format!(
             "`{option}` has more than 9 fraction digits; use milliseconds"

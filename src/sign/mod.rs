@@ -24,7 +24,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &"<redacted>")
-            .field("security_token", &self.security_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -111,11 +114,14 @@ pub(crate) fn normalized_headers(headers: &[(String, String)]) -> Result<Vec<(St
         }
         out.push((name, value.trim().to_string()));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     if let Some(pair) = out.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(Error::invalid(
             "headers",
-            format!("has {:?} twice (names are case-insensitive): send it once", pair[0].0),
+            format!(
+                "has {:?} twice (names are case-insensitive): send it once",
+                pair[0].0
+            ),
         ));
     }
     Ok(out)
@@ -134,7 +140,10 @@ pub(crate) fn check_method(method: &str) -> Result<String> {
         return Err(Error::Missing("method"));
     }
     if !upper.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(Error::invalid("method", "must be an HTTP method such as PUT or POST"));
+        return Err(Error::invalid(
+            "method",
+            "must be an HTTP method such as PUT or POST",
+        ));
     }
     Ok(upper)
 }

@@ -3,29 +3,102 @@
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use super::{check_bucket, check_method, check_secret, header, normalized_headers, Credentials, Request, SignedRequest};
+use super::{
+    check_bucket, check_method, check_secret, header, normalized_headers, Credentials, Request,
+    SignedRequest,
+};
 use crate::encoding::base64;
 use crate::error::{Error, Result};
 
 /// Query parameters that are part of the V1 CanonicalizedResource: oss2 2.19.1 `auth.py`,
 /// 86 names, case-sensitive (oss-spec §2). Sorted, so it can be binary-searched.
 pub const SUB_RESOURCES: [&str; 86] = [
-    "accessPoint", "accessPointPolicy", "acl", "append", "asyncFetch", "bucketArchiveDirectRead",
-    "bucketInfo", "callback", "callback-var", "cname", "comp", "continuation-token", "cors",
-    "delete", "encryption", "endTime", "group", "httpsConfig", "inventory", "inventoryId",
-    "lifecycle", "link", "live", "location", "logging", "metaQuery", "objectInfo", "objectMeta",
-    "partNumber", "policy", "position", "publicAccessBlock", "qos", "qosInfo", "qosRequester",
-    "redundancyTransition", "referer", "regionList", "replication", "replicationLocation",
-    "replicationProgress", "requestPayment", "requesterQosInfo", "resourceGroup", "resourcePool",
-    "resourcePoolBuckets", "resourcePoolInfo", "response-cache-control",
-    "response-content-disposition", "response-content-encoding", "response-content-language",
-    "response-content-type", "response-expires", "restore", "security-token", "sequential",
-    "startTime", "stat", "status", "style", "styleName", "symlink", "tagging",
-    "transferAcceleration", "uploadId", "uploads", "versionId", "versioning", "versions", "vod",
-    "website", "worm", "wormExtend", "wormId", "x-oss-ac-forward-allow", "x-oss-ac-source-ip",
-    "x-oss-ac-subnet-mask", "x-oss-ac-vpc-id", "x-oss-access-point-name", "x-oss-async-process",
-    "x-oss-process", "x-oss-redundancy-transition-taskid", "x-oss-request-payer",
-    "x-oss-target-redundancy-type", "x-oss-traffic-limit", "x-oss-write-get-object-response",
+    "accessPoint",
+    "accessPointPolicy",
+    "acl",
+    "append",
+    "asyncFetch",
+    "bucketArchiveDirectRead",
+    "bucketInfo",
+    "callback",
+    "callback-var",
+    "cname",
+    "comp",
+    "continuation-token",
+    "cors",
+    "delete",
+    "encryption",
+    "endTime",
+    "group",
+    "httpsConfig",
+    "inventory",
+    "inventoryId",
+    "lifecycle",
+    "link",
+    "live",
+    "location",
+    "logging",
+    "metaQuery",
+    "objectInfo",
+    "objectMeta",
+    "partNumber",
+    "policy",
+    "position",
+    "publicAccessBlock",
+    "qos",
+    "qosInfo",
+    "qosRequester",
+    "redundancyTransition",
+    "referer",
+    "regionList",
+    "replication",
+    "replicationLocation",
+    "replicationProgress",
+    "requestPayment",
+    "requesterQosInfo",
+    "resourceGroup",
+    "resourcePool",
+    "resourcePoolBuckets",
+    "resourcePoolInfo",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "restore",
+    "security-token",
+    "sequential",
+    "startTime",
+    "stat",
+    "status",
+    "style",
+    "styleName",
+    "symlink",
+    "tagging",
+    "transferAcceleration",
+    "uploadId",
+    "uploads",
+    "versionId",
+    "versioning",
+    "versions",
+    "vod",
+    "website",
+    "worm",
+    "wormExtend",
+    "wormId",
+    "x-oss-ac-forward-allow",
+    "x-oss-ac-source-ip",
+    "x-oss-ac-subnet-mask",
+    "x-oss-ac-vpc-id",
+    "x-oss-access-point-name",
+    "x-oss-async-process",
+    "x-oss-process",
+    "x-oss-redundancy-transition-taskid",
+    "x-oss-request-payer",
+    "x-oss-target-redundancy-type",
+    "x-oss-traffic-limit",
+    "x-oss-write-get-object-response",
 ];
 
 fn hmac_sha1_base64(secret: &str, message: &str) -> Result<String> {
@@ -58,7 +131,7 @@ pub fn canonical_resource(bucket: &str, key: &str, query: &[(String, Option<Stri
         .iter()
         .filter(|(k, _)| SUB_RESOURCES.binary_search(&k.as_str()).is_ok())
         .collect();
-    sub.sort_by(|a, b| a.0.cmp(&b.0));
+    sub.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (i, (k, v)) in sub.into_iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
         out.push_str(k);
@@ -105,7 +178,11 @@ pub fn sign_request(credentials: &Credentials, request: &Request) -> Result<Sign
         string_to_sign.push_str(value);
         string_to_sign.push('\n');
     }
-    string_to_sign.push_str(&canonical_resource(&request.bucket, &request.key, &request.query));
+    string_to_sign.push_str(&canonical_resource(
+        &request.bucket,
+        &request.key,
+        &request.query,
+    ));
     let signature = hmac_sha1_base64(&credentials.access_key_secret, &string_to_sign)?;
     Ok(SignedRequest {
         authorization: format!("OSS {}:{}", credentials.access_key_id, signature),

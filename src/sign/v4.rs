@@ -3,7 +3,10 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::{check_bucket, check_method, check_secret, header, normalized_headers, Credentials, Request, SignedRequest};
+use super::{
+    check_bucket, check_method, check_secret, header, normalized_headers, Credentials, Request,
+    SignedRequest,
+};
 use crate::encoding::{hex, percent_encode};
 use crate::error::{Error, Result};
 use crate::time;
@@ -84,11 +87,13 @@ pub fn canonical_query(query: &[(String, Option<String>)]) -> String {
         .map(|(k, v)| {
             (
                 percent_encode(k, false),
-                v.as_deref().map(|v| percent_encode(v, false)).unwrap_or_default(),
+                v.as_deref()
+                    .map(|v| percent_encode(v, false))
+                    .unwrap_or_default(),
             )
         })
         .collect();
-    encoded.sort();
+    encoded.sort_unstable();
     let mut out = String::new();
     for (i, (k, v)) in encoded.iter().enumerate() {
         if i > 0 {
@@ -127,7 +132,7 @@ pub fn additional_headers(
             out.push(name);
         }
     }
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     Ok(out)
 }

@@ -1,0 +1,279 @@
+// The core: loads the WebAssembly (or wasm2js) module once per process and wraps its exports
+// in plain functions that take and return plain JS values. Options cross into wasm as one
+// JSON string (see src/api.rs for why); 64-bit values cross as decimal strings.
+import * as glue from '../dist/glue.js';
+import { OssupError, fromCore } from './errors.js';
+import { encode } from './utf8.js';
+import { prepareRandom, randomBytes } from './random.js';
+
+let loaded = null; // { engine }
+let pending = null;
+let loader = null;
+let clockOffsetMs = 0;
+
+/** Called by each platform entry: `loader(imports, options)` resolves to `{ instance, engine }`. */
+export function setLoader(platformLoader) {
+  loader = platformLoader;
+}
+
+/** The import object the module needs (for platform loaders). */
+export function wasmImports() {
+  return glue.__wbg_get_imports();
+}
+
+/** Attaches an instantiated module (anything with `exports`). */
+export function attachInstance(instance, engine) {
+  glue.__ossup_instantiated(instance);
+  loaded = { engine };
+}
+
+/**
+ * Loads the core for this platform, once; resolves to `{ engine }` (`'WebAssembly'`,
+ * `'WXWebAssembly'`, `'TTWebAssembly'` or `'wasm2js'`). Also fills the random pool where the
+ * platform's random source is asynchronous. Safe to call many times.
+ */
+export function ready(options) {
+  if (loaded) return prepareRandom().then(() => loaded);
+  if (!pending) {
+    if (!loader) {
+      return Promise.reject(new OssupError('NOT_READY', 'no loader for this platform: import ossup through its package entry'));
+    }
+    pending = Promise.resolve()
+      .then(() => loader(wasmImports(), options || {}))
+      .then(({ instance, engine }) => {
+        attachInstance(instance, engine);
+        return prepareRandom();
+      })
+      .then(
+        () => loaded,
+        (error) => {
+          pending = null;
+          throw error instanceof OssupError
+            ? error
+            : new OssupError('WASM_LOAD_FAILED', `could not load the ossup core: ${error && error.message}`, { cause: error });
+        },
+      );
+  }
+  return pending;
+}
+
+/** Whether the core is loaded (synchronous functions can be called). */
+export function isReady() {
+  return loaded !== null;
+}
+
+function core() {
+  if (!loaded) {
+    throw new OssupError('NOT_READY', 'the ossup core is not loaded yet: `await ready()` first (Node loads it on import)');
+  }
+  return glue;
+}
+
+function call(fn) {
+  try {
+    return fn(core());
+  } catch (error) {
+    throw fromCore(error);
+  }
+}
+
+function toJson(what, options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new OssupError('INVALID_OPTION', `${what} expects an options object`);
+  }
+  try {
+    return JSON.stringify(options);
+  } catch (error) {
+    throw new OssupError('INVALID_OPTION', `${what}: options cannot be written as JSON (${error.message})`);
+  }
+}
+
+function toBytes(what, data) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === 'string') return encode(data);
+  throw new OssupError('INVALID_OPTION', `${what} expects bytes (Uint8Array, ArrayBuffer) or a string`);
+}
+
+function crcText(what, value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    throw new OssupError('INVALID_CRC64', `${what} must be a CRC-64 as a decimal string (a JS number cannot hold 64 bits exactly)`);
+  }
+  return value;
+}
+
+/** Sets the offset added to `Date.now()` when signing (learned from a server `Date` header). */
+export function setClockOffset(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new OssupError('INVALID_OPTION', 'setClockOffset expects milliseconds');
+  clockOffsetMs = Math.round(ms);
+}
+
+/** The signing clock: `Date.now()` corrected by `setClockOffset`. */
+export function now() {
+  return Date.now() + clockOffsetMs;
+}
+
+// ---- policies and PostObject forms (oss-spec §1) ----
+
+/** base64 `policy` field of a policy JSON text, checked, byte for byte. */
+export function encodePolicy(policyJson) {
+  if (typeof policyJson !== 'string') throw new OssupError('INVALID_OPTION', 'encodePolicy expects the policy JSON text as a string');
+  return call((c) => c.encodePolicy(policyJson));
+}
+
+/** Policy JSON text from `{ conditions, expiration | expiresIn, now }`. */
+export function buildPolicy(options) {
+  return call((c) => c.buildPolicy(toJson('buildPolicy', options), now()));
+}
+
+/** V1 `Signature` for a base64 policy: `{ accessKeySecret, policy }`. */
+export function signPostPolicyV1(options) {
+  return call((c) => c.signPostPolicyV1(toJson('signPostPolicyV1', options)));
+}
+
+/** V4 `x-oss-signature` (hex): `{ accessKeySecret, region, date (yyyymmdd), policy }`. */
+export function signPostPolicyV4(options) {
+  return call((c) => c.signPostPolicyV4(toJson('signPostPolicyV4', options)));
+}
+
+/** A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then `file`. */
+export function buildPostForm(options) {
+  return JSON.parse(call((c) => c.buildPostForm(toJson('buildPostForm', options), now())));
+}
+
+// ---- header signatures (oss-spec §2, §3) ----
+
+/** V1 `Authorization` value: `{ accessKeyId, accessKeySecret, method, bucket, key, headers, query }`. */
+export function signRequestV1(options) {
+  return explainRequestSignature('v1', options).authorization;
+}
+
+/** V4 `Authorization` value: as V1 plus `region` and `additionalHeaders`. */
+export function signRequestV4(options) {
+  return explainRequestSignature('v4', options).authorization;
+}
+
+/** `{ authorization, stringToSign, canonicalRequest? }`, to compare with a SignatureDoesNotMatch answer. */
+export function explainRequestSignature(version, options) {
+  return JSON.parse(call((c) => c.signRequest(version, toJson(`signRequest${String(version).toUpperCase()}`, options))));
+}
+
+/** `{ iso, date, dateTime, http }` for `at` (ms) or the signing clock. */
+export function formatDates(at) {
+  return JSON.parse(call((c) => c.formatDates(at === undefined ? now() : at)));
+}
+
+// ---- callbacks (oss-spec §4) ----
+
+/** base64 `callback` from a JSON string (as is) or `{ callbackUrl, callbackBody, … }`. */
+export function encodeCallback(callback) {
+  if (typeof callback !== 'string' && (callback === null || typeof callback !== 'object')) {
+    throw new OssupError('INVALID_OPTION', 'encodeCallback expects a JSON string or an object');
+  }
+  return call((c) => c.encodeCallback(JSON.stringify(callback)));
+}
+
+/** base64 `x-oss-callback-var` from `{ 'x:name': 'value' }`. */
+export function encodeCallbackVar(vars) {
+  return call((c) => c.encodeCallbackVar(toJson('encodeCallbackVar', vars)));
+}
+
+// ---- object keys (oss-spec §6) ----
+
+/** A new, unguessable object key: `{ prefix, name, now, dateFolders }`. */
+export function objectKey(options = {}) {
+  const json = toJson('objectKey', options);
+  const random = randomBytes(8);
+  return call((c) => c.objectKey(json, random, now()));
+}
+
+/** Returns `key`, or throws INVALID_OBJECT_KEY saying what OSS would reject. */
+export function validateKey(key) {
+  if (typeof key !== 'string') throw new OssupError('INVALID_OBJECT_KEY', 'an object key must be a string');
+  return call((c) => c.validateKey(key));
+}
+
+/** A key prefix as a folder (`/a/b` → `a/b/`). */
+export function normalizePrefix(prefix) {
+  if (typeof prefix !== 'string') throw new OssupError('INVALID_OPTION', 'a key prefix must be a string');
+  return call((c) => c.normalizePrefix(prefix));
+}
+
+// ---- checksums (oss-spec §5) ----
+
+/** CRC-64/XZ (`x-oss-hash-crc64ecma`) as a decimal string, continuing from `previous`. */
+export function crc64(data, previous) {
+  const bytes = toBytes('crc64', data);
+  const start = crcText('previous', previous);
+  return call((c) => c.crc64(bytes, start));
+}
+
+/** `crc(A‖B)` from `crc(A)`, `crc(B)` and the byte length of B. */
+export function crc64Combine(crcA, crcB, lengthB) {
+  const a = crcText('crcA', crcA);
+  const b = crcText('crcB', crcB);
+  if (a === undefined || b === undefined) throw new OssupError('INVALID_CRC64', 'crc64Combine needs two CRCs as decimal strings');
+  if (typeof lengthB !== 'number') throw new OssupError('INVALID_OPTION', 'crc64Combine: lengthB must be a number of bytes');
+  return call((c) => c.crc64Combine(a, b, lengthB));
+}
+
+/** A streaming CRC-64 `{ update(bytes), digest() }`; holds only the running value, no wasm memory. */
+export function createCrc64(previous) {
+  let value = crcText('previous', previous) || '0';
+  const stream = {
+    update(data) {
+      value = crc64(data, value);
+      return stream;
+    },
+    digest() {
+      return value;
+    },
+  };
+  return stream;
+}
+
+/** base64 MD5 of bytes (`Content-MD5`). */
+export function md5Base64(data) {
+  const bytes = toBytes('md5Base64', data);
+  return call((c) => c.md5Base64(bytes));
+}
+
+/** Lowercase hex MD5 of bytes. */
+export function md5Hex(data) {
+  const bytes = toBytes('md5Hex', data);
+  return call((c) => c.md5Hex(bytes));
+}
+
+/** A streaming MD5 `{ update(bytes), digest('base64' | 'hex') }`; digest frees its wasm memory. */
+export function createMd5() {
+  const state = call((c) => new c.Md5());
+  let done = false;
+  const stream = {
+    update(data) {
+      if (done) throw new OssupError('INVALID_STATE', 'this MD5 was already digested');
+      const bytes = toBytes('md5.update', data);
+      call(() => state.update(bytes));
+      return stream;
+    },
+    digest(encoding = 'base64') {
+      if (done) throw new OssupError('INVALID_STATE', 'this MD5 was already digested');
+      done = true;
+      const out = call(() => (encoding === 'hex' ? state.digestHex() : state.digestBase64()));
+      state.free();
+      return out;
+    },
+  };
+  return stream;
+}
+
+/** The core's version. */
+export function coreVersion() {
+  return call((c) => c.coreVersion());
+}
+
+/** Which engine runs the core, once loaded: 'WebAssembly', 'WXWebAssembly', 'TTWebAssembly' or 'wasm2js'. */
+export function engine() {
+  return loaded ? loaded.engine : null;
+}

@@ -1,0 +1,32 @@
+// Everything the package exports on every platform. Platform entries (entry-*.js) add the
+// loader for their platform and re-export this.
+export {
+  ready,
+  isReady,
+  engine,
+  now,
+  setClockOffset,
+  encodePolicy,
+  buildPolicy,
+  signPostPolicyV1,
+  signPostPolicyV4,
+  buildPostForm,
+  signRequestV1,
+  signRequestV4,
+  explainRequestSignature,
+  formatDates,
+  encodeCallback,
+  encodeCallbackVar,
+  objectKey,
+  validateKey,
+  normalizePrefix,
+  crc64,
+  crc64Combine,
+  createCrc64,
+  md5Base64,
+  md5Hex,
+  createMd5,
+  coreVersion,
+} from './core.js';
+export { OssupError } from './errors.js';
+export { randomSource, setRandomSource } from './random.js';

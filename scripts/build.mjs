@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Builds pkg/dist from the Rust core: cargo (wasm32, MVP) → wasm-bindgen (web target) →
+// strip exported Globals → wasm-opt -Oz → .wasm.br; wasm2js fallback; post-processed glue;
+// esbuild bundles per platform. Prints the sizes. Run through `make build` (it sets PATH).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { stripGlobalExports, exportedSignatures } from './wasm-tools.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'pkg', 'dist');
+const work = join(root, 'target', 'ossup-build');
+const run = (cmd, args, env = {}) =>
+  execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+
+// 1. Rust → wasm32 (MVP features: WeChat iOS and wasm2js need them; see TOOLCHAIN.md).
+run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--quiet'], {
+  PATH: process.env.OSSUP_WASM_PATH || process.env.PATH,
+});
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+// 2. wasm-bindgen: the `web` target's glue is the easiest to re-home on every platform.
+run('wasm-bindgen', ['--target', 'web', '--out-dir', work, '--out-name', 'ossup', '--no-typescript',
+  join(root, 'target/wasm32-unknown-unknown/release/ossup.wasm')]);
+
+// 3. iOS WeChat rejects modules that export a Global (DESIGN-NOTES); then optimise for size.
+const stripped = join(work, 'stripped.wasm');
+writeFileSync(stripped, stripGlobalExports(readFileSync(join(work, 'ossup_bg.wasm'))));
+const wasmFile = join(dist, 'ossup.wasm');
+run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', stripped, '-o', wasmFile]);
+const wasm = readFileSync(wasmFile);
+const signatures = exportedSignatures(wasm);
+const globals = signatures.filter((e) => e.kind !== 'function' && e.kind !== 'memory');
+if (globals.length) throw new Error(`ossup.wasm still exports ${globals.map((g) => g.name)}`);
+const bigints = signatures.filter((e) => e.kind === 'function' && /i64/.test(e.type));
+if (bigints.length) {
+  throw new Error(`exports with 64-bit integers (BigInt in JS, impossible in wasm2js/Alipay): ${bigints.map((e) => e.name)}`);
+}
+writeFileSync(`${wasmFile}.br`, brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+
+// 4. The glue: our UTF-8 codec instead of TextEncoder/TextDecoder (absent in mini programs),
+//    and instantiation left to the platform entries. Every edit must match exactly once, so a
+//    wasm-bindgen upgrade that changes the glue fails the build here instead of at run time.
+let glue = readFileSync(join(work, 'ossup.js'), 'utf8');
+const edit = (pattern, replacement, what) => {
+  const matches = glue.match(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`));
+  if (!matches || matches.length !== 1) throw new Error(`glue edit "${what}" matched ${matches ? matches.length : 0} times`);
+  glue = glue.replace(pattern, replacement);
+};
+edit(/let cachedTextDecoder = new TextDecoder[\s\S]*?\nfunction decodeText\(bytes\) \{[\s\S]*?\n\}\n/, 'function decodeText(bytes) {\n    return utf8Decode(bytes);\n}\n', 'decoder');
+edit(/const cachedTextEncoder = new TextEncoder\(\);\n\nif \(!\('encodeInto' in cachedTextEncoder\)\) \{[\s\S]*?\n\}\n/, 'const cachedTextEncoder = { encode: utf8Encode, encodeInto: utf8EncodeInto };\n', 'encoder');
+edit(/async function __wbg_load\([\s\S]*$/, 'export { __wbg_get_imports };\nexport function __ossup_instantiated(instance) {\n    return __wbg_finalize_init(instance, undefined);\n}\n', 'loader');
+if (/new Text(De|En)coder|import\.meta|fetch\(|WebAssembly\./.test(glue)) {
+  throw new Error('the glue still refers to a global that mini programs lack');
+}
+glue = `import { decode as utf8Decode, encode as utf8Encode, encodeInto as utf8EncodeInto } from '../src/utf8.js';\n${glue}`;
+writeFileSync(join(dist, 'glue.js'), glue);
+
+// 5. wasm2js: the same module as plain JS, wrapped in `instantiate(imports)`.
+const w2jRaw = join(work, 'ossup.wasm2js.raw.js');
+run('wasm2js', ['-Oz', wasmFile, '-o', w2jRaw]);
+let w2j = readFileSync(w2jRaw, 'utf8');
+const importModule = './ossup_bg.js';
+w2j = w2j.replace(/^import \{ \w+ \} from '\.\/ossup_bg\.js';\n/gm, '');
+const call = w2j.indexOf('var retasmFunc = asmFunc(');
+if (call < 0 || /^import /m.test(w2j) || /BigInt/.test(w2j)) throw new Error('unexpected wasm2js output');
+w2j = `${w2j.slice(0, call)}export function instantiate(imports) {\n  return { exports: asmFunc(Object.assign({ abort() { throw new Error('abort'); } }, imports['${importModule}'])) };\n}\n`;
+writeFileSync(join(dist, 'ossup.wasm2js.js'), w2j);
+
+// 6. Bundles, one per platform entry.
+const bundles = [
+  ['entry-node.mjs', 'node.mjs', 'esm', 'node'],
+  ['entry-node.cjs.js', 'node.cjs', 'cjs', 'node'],
+  ['entry-browser.js', 'browser.mjs', 'esm', 'browser'],
+  ['entry-miniprogram.js', 'miniprogram.cjs', 'cjs', 'neutral'],
+  ['entry-wasm2js.js', 'wasm2js.mjs', 'esm', 'neutral'],
+  ['entry-wasm2js.js', 'wasm2js.cjs', 'cjs', 'neutral'],
+];
+for (const [entry, out, format, platform] of bundles) {
+  await esbuild.build({
+    entryPoints: [join(root, 'pkg', 'src', entry)],
+    outfile: join(dist, out),
+    bundle: true,
+    format,
+    platform,
+    target: format === 'esm' ? 'es2020' : 'es2018',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    external: ['node:*'],
+  });
+}
+
+// 7. Sizes, as users pay them.
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const sizes = (file) => {
+  const b = readFileSync(file);
+  return [b.length, gzipSync(b, { level: 9 }).length, brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length];
+};
+const rows = [
+  ['ossup.wasm', wasmFile],
+  ['wasm2js fallback (in wasm2js.cjs)', join(dist, 'wasm2js.cjs')],
+  ['miniprogram.cjs (JS, WeChat/Douyin)', join(dist, 'miniprogram.cjs')],
+  ['browser.mjs (JS)', join(dist, 'browser.mjs')],
+];
+console.log('\nossup build sizes           raw        gzip      brotli');
+for (const [name, file] of rows) {
+  const [raw, gz, br] = sizes(file);
+  console.log(`${name.padEnd(36)} ${kb(raw).padStart(9)} ${kb(gz).padStart(9)} ${kb(br).padStart(9)}`);
+}
+const wechat = statSync(`${wasmFile}.br`).size + sizes(join(dist, 'miniprogram.cjs'))[2];
+console.log(`WeChat package total (ossup.wasm.br + miniprogram.cjs, brotli): ${kb(wechat)}`);
+if (!existsSync(join(dist, 'glue.js'))) process.exit(1);

@@ -1,0 +1,65 @@
+// Request bodies: stream to a file while hashing, read small text bodies, or drain.
+
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createCrc64 } from './crc64.mjs';
+
+/**
+ * A pass-through that computes size, MD5, CRC-64 (and SHA-256 on request) of what flows by.
+ * Past `maxBytes` it keeps counting but stops passing bytes on: the upload will be refused,
+ * and there is no point filling the disk with it.
+ */
+export function digestTransform({ maxBytes = Infinity, sha256 = false } = {}) {
+  const md5 = createHash('md5');
+  const crc = createCrc64();
+  const sha = sha256 ? createHash('sha256') : null;
+  let size = 0;
+  const transform = new Transform({
+    transform(chunk, _encoding, callback) {
+      size += chunk.length;
+      if (size > maxBytes) return callback();
+      md5.update(chunk);
+      crc.update(chunk);
+      sha?.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  transform.result = () => ({
+    size,
+    overLimit: size > maxBytes,
+    md5: md5.digest(),
+    crc64: crc.digest(),
+    sha256: sha?.digest('hex'),
+  });
+  return transform;
+}
+
+/** Stream `source` into `file`; resolves with the digests, or null if the client went away. */
+export async function receiveToFile(source, file, options) {
+  const digest = digestTransform(options);
+  try {
+    await pipeline(source, digest, createWriteStream(file));
+  } catch (error) {
+    if (source.destroyed || source.aborted || error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET') return null;
+    throw error;
+  }
+  return digest.result();
+}
+
+/** A small body as UTF-8 text; `null` if it is larger than `maxBytes` (the rest is drained). */
+export async function readBodyText(req, maxBytes) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size <= maxBytes) chunks.push(chunk);
+  }
+  return size > maxBytes ? null : Buffer.concat(chunks).toString('utf8');
+}
+
+/** Read and discard a body, so the answer never races the client's upload. */
+export async function drainBody(req) {
+  for await (const _chunk of req); // eslint-disable-line no-unused-vars
+}
