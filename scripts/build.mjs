@@ -17,8 +17,12 @@ const run = (cmd, args, env = {}) =>
   execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
 
 // 1. Rust → wasm32 (MVP features: WeChat iOS and wasm2js need them; see TOOLCHAIN.md).
+// Its own target dir: on the offline route this is Debian's rustc, whose host artifacts
+// (proc macros) must not mix with the rustup toolchain's in target/debug.
+const wasmTarget = join(root, 'target', 'wasm');
 run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--quiet'], {
   PATH: process.env.OSSUP_WASM_PATH || process.env.PATH,
+  CARGO_TARGET_DIR: wasmTarget,
 });
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -26,8 +30,16 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 // 2. wasm-bindgen: the `web` target's glue is the easiest to re-home on every platform.
-run('wasm-bindgen', ['--target', 'web', '--out-dir', work, '--out-name', 'ossup', '--no-typescript',
-  join(root, 'target/wasm32-unknown-unknown/release/ossup.wasm')]);
+run('wasm-bindgen', [
+  '--target',
+  'web',
+  '--out-dir',
+  work,
+  '--out-name',
+  'ossup',
+  '--no-typescript',
+  join(wasmTarget, 'wasm32-unknown-unknown/release/ossup.wasm'),
+]);
 
 // 3. iOS WeChat rejects modules that export a Global (DESIGN-NOTES); then optimise for size.
 const stripped = join(work, 'stripped.wasm');
@@ -40,7 +52,9 @@ const globals = signatures.filter((e) => e.kind !== 'function' && e.kind !== 'me
 if (globals.length) throw new Error(`ossup.wasm still exports ${globals.map((g) => g.name)}`);
 const bigints = signatures.filter((e) => e.kind === 'function' && /i64/.test(e.type));
 if (bigints.length) {
-  throw new Error(`exports with 64-bit integers (BigInt in JS, impossible in wasm2js/Alipay): ${bigints.map((e) => e.name)}`);
+  throw new Error(
+    `exports with 64-bit integers (BigInt in JS, impossible in wasm2js/Alipay): ${bigints.map((e) => e.name)}`,
+  );
 }
 writeFileSync(`${wasmFile}.br`, brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
 
@@ -49,13 +63,28 @@ writeFileSync(`${wasmFile}.br`, brotliCompressSync(wasm, { params: { [constants.
 //    wasm-bindgen upgrade that changes the glue fails the build here instead of at run time.
 let glue = readFileSync(join(work, 'ossup.js'), 'utf8');
 const edit = (pattern, replacement, what) => {
-  const matches = glue.match(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`));
-  if (!matches || matches.length !== 1) throw new Error(`glue edit "${what}" matched ${matches ? matches.length : 0} times`);
+  const matches = glue.match(
+    new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
+  );
+  if (!matches || matches.length !== 1)
+    throw new Error(`glue edit "${what}" matched ${matches ? matches.length : 0} times`);
   glue = glue.replace(pattern, replacement);
 };
-edit(/let cachedTextDecoder = new TextDecoder[\s\S]*?\nfunction decodeText\(bytes\) \{[\s\S]*?\n\}\n/, 'function decodeText(bytes) {\n    return utf8Decode(bytes);\n}\n', 'decoder');
-edit(/const cachedTextEncoder = new TextEncoder\(\);\n\nif \(!\('encodeInto' in cachedTextEncoder\)\) \{[\s\S]*?\n\}\n/, 'const cachedTextEncoder = { encode: utf8Encode, encodeInto: utf8EncodeInto };\n', 'encoder');
-edit(/async function __wbg_load\([\s\S]*$/, 'export { __wbg_get_imports };\nexport function __ossup_instantiated(instance) {\n    return __wbg_finalize_init(instance, undefined);\n}\n', 'loader');
+edit(
+  /let cachedTextDecoder = new TextDecoder[\s\S]*?\nfunction decodeText\(bytes\) \{[\s\S]*?\n\}\n/,
+  'function decodeText(bytes) {\n    return utf8Decode(bytes);\n}\n',
+  'decoder',
+);
+edit(
+  /const cachedTextEncoder = new TextEncoder\(\);\n\nif \(!\('encodeInto' in cachedTextEncoder\)\) \{[\s\S]*?\n\}\n/,
+  'const cachedTextEncoder = { encode: utf8Encode, encodeInto: utf8EncodeInto };\n',
+  'encoder',
+);
+edit(
+  /async function __wbg_load\([\s\S]*$/,
+  'export { __wbg_get_imports };\nexport function __ossup_instantiated(instance) {\n    return __wbg_finalize_init(instance, undefined);\n}\n',
+  'loader',
+);
 if (/new Text(De|En)coder|import\.meta|fetch\(|WebAssembly\./.test(glue)) {
   throw new Error('the glue still refers to a global that mini programs lack');
 }
@@ -101,7 +130,11 @@ for (const [entry, out, format, platform] of bundles) {
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const sizes = (file) => {
   const b = readFileSync(file);
-  return [b.length, gzipSync(b, { level: 9 }).length, brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length];
+  return [
+    b.length,
+    gzipSync(b, { level: 9 }).length,
+    brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  ];
 };
 const rows = [
   ['ossup.wasm', wasmFile],

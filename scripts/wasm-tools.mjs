@@ -4,8 +4,12 @@
 function reader(bytes, start = 0) {
   let p = start;
   return {
-    get pos() { return p; },
-    set pos(v) { p = v; },
+    get pos() {
+      return p;
+    },
+    set pos(v) {
+      p = v;
+    },
     byte: () => bytes[p++],
     u32() {
       let result = 0;
@@ -81,7 +85,15 @@ export function stripGlobalExports(bytes) {
   ]);
 }
 
-const VALTYPES = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+const VALTYPES = {
+  0x7f: 'i32',
+  0x7e: 'i64',
+  0x7d: 'f32',
+  0x7c: 'f64',
+  0x7b: 'v128',
+  0x70: 'funcref',
+  0x6f: 'externref',
+};
 
 /** Exports with, for functions, their type as text, e.g. `(i32,i32)->(i32)`. */
 export function exportedSignatures(bytes) {
@@ -108,9 +120,19 @@ export function exportedSignatures(bytes) {
       r.name();
       const kind = r.byte();
       if (kind === 0) funcTypes.push(r.u32());
-      else if (kind === 1) { r.byte(); const f = r.byte(); r.u32(); if (f & 1) r.u32(); }
-      else if (kind === 2) { const f = r.byte(); r.u32(); if (f & 1) r.u32(); }
-      else if (kind === 3) { r.byte(); r.byte(); }
+      else if (kind === 1) {
+        r.byte();
+        const f = r.byte();
+        r.u32();
+        if (f & 1) r.u32();
+      } else if (kind === 2) {
+        const f = r.byte();
+        r.u32();
+        if (f & 1) r.u32();
+      } else if (kind === 3) {
+        r.byte();
+        r.byte();
+      }
     }
   }
   const functionSection = secs.find((s) => s.id === 3);

@@ -14,7 +14,7 @@ pub mod policy;
 pub mod sign;
 pub mod time;
 
-#[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;
 
 pub use error::{Error, KeyProblem, Result};

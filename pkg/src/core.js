@@ -36,7 +36,9 @@ export function ready(options) {
   if (loaded) return prepareRandom().then(() => loaded);
   if (!pending) {
     if (!loader) {
-      return Promise.reject(new OssupError('NOT_READY', 'no loader for this platform: import ossup through its package entry'));
+      return Promise.reject(
+        new OssupError('NOT_READY', 'no loader for this platform: import ossup through its package entry'),
+      );
     }
     pending = Promise.resolve()
       .then(() => loader(wasmImports(), options || {}))
@@ -50,7 +52,9 @@ export function ready(options) {
           pending = null;
           throw error instanceof OssupError
             ? error
-            : new OssupError('WASM_LOAD_FAILED', `could not load the ossup core: ${error && error.message}`, { cause: error });
+            : new OssupError('WASM_LOAD_FAILED', `could not load the ossup core: ${error && error.message}`, {
+                cause: error,
+              });
         },
       );
   }
@@ -64,7 +68,10 @@ export function isReady() {
 
 function core() {
   if (!loaded) {
-    throw new OssupError('NOT_READY', 'the ossup core is not loaded yet: `await ready()` first (Node loads it on import)');
+    throw new OssupError(
+      'NOT_READY',
+      'the ossup core is not loaded yet: `await ready()` first (Node loads it on import)',
+    );
   }
   return glue;
 }
@@ -99,14 +106,18 @@ function toBytes(what, data) {
 function crcText(what, value) {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
-    throw new OssupError('INVALID_CRC64', `${what} must be a CRC-64 as a decimal string (a JS number cannot hold 64 bits exactly)`);
+    throw new OssupError(
+      'INVALID_CRC64',
+      `${what} must be a CRC-64 as a decimal string (a JS number cannot hold 64 bits exactly)`,
+    );
   }
   return value;
 }
 
 /** Sets the offset added to `Date.now()` when signing (learned from a server `Date` header). */
 export function setClockOffset(ms) {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new OssupError('INVALID_OPTION', 'setClockOffset expects milliseconds');
+  if (typeof ms !== 'number' || !Number.isFinite(ms))
+    throw new OssupError('INVALID_OPTION', 'setClockOffset expects milliseconds');
   clockOffsetMs = Math.round(ms);
 }
 
@@ -119,7 +130,8 @@ export function now() {
 
 /** base64 `policy` field of a policy JSON text, checked, byte for byte. */
 export function encodePolicy(policyJson) {
-  if (typeof policyJson !== 'string') throw new OssupError('INVALID_OPTION', 'encodePolicy expects the policy JSON text as a string');
+  if (typeof policyJson !== 'string')
+    throw new OssupError('INVALID_OPTION', 'encodePolicy expects the policy JSON text as a string');
   return call((c) => c.encodePolicy(policyJson));
 }
 
@@ -157,7 +169,9 @@ export function signRequestV4(options) {
 
 /** `{ authorization, stringToSign, canonicalRequest? }`, to compare with a SignatureDoesNotMatch answer. */
 export function explainRequestSignature(version, options) {
-  return JSON.parse(call((c) => c.signRequest(version, toJson(`signRequest${String(version).toUpperCase()}`, options))));
+  return JSON.parse(
+    call((c) => c.signRequest(version, toJson(`signRequest${String(version).toUpperCase()}`, options))),
+  );
 }
 
 /** `{ iso, date, dateTime, http }` for `at` (ms) or the signing clock. */
@@ -214,8 +228,10 @@ export function crc64(data, previous) {
 export function crc64Combine(crcA, crcB, lengthB) {
   const a = crcText('crcA', crcA);
   const b = crcText('crcB', crcB);
-  if (a === undefined || b === undefined) throw new OssupError('INVALID_CRC64', 'crc64Combine needs two CRCs as decimal strings');
-  if (typeof lengthB !== 'number') throw new OssupError('INVALID_OPTION', 'crc64Combine: lengthB must be a number of bytes');
+  if (a === undefined || b === undefined)
+    throw new OssupError('INVALID_CRC64', 'crc64Combine needs two CRCs as decimal strings');
+  if (typeof lengthB !== 'number')
+    throw new OssupError('INVALID_OPTION', 'crc64Combine: lengthB must be a number of bytes');
   return call((c) => c.crc64Combine(a, b, lengthB));
 }
 

@@ -58,7 +58,8 @@ export function configureRandom(miniProgramApi, apiName = 'wx') {
 
 /** Uses a function `(length) => Uint8Array` as the source (e.g. bytes from your server). */
 export function setRandomSource(bytes, name = 'custom') {
-  if (typeof bytes !== 'function') throw new OssupError('INVALID_OPTION', 'setRandomSource expects a function (length) => Uint8Array');
+  if (typeof bytes !== 'function')
+    throw new OssupError('INVALID_OPTION', 'setRandomSource expects a function (length) => Uint8Array');
   source = { name, sync: bytes };
   pool = new Uint8Array(0);
 }
@@ -103,7 +104,10 @@ export function randomBytes(length) {
   }
   if (pool.length < length) {
     refill();
-    throw new OssupError('RANDOM_UNAVAILABLE', 'the random pool is empty: `await ready()` before naming files (it fills the pool)');
+    throw new OssupError(
+      'RANDOM_UNAVAILABLE',
+      'the random pool is empty: `await ready()` before naming files (it fills the pool)',
+    );
   }
   const out = pool.slice(0, length);
   pool = pool.slice(length);

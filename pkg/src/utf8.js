@@ -96,8 +96,7 @@ export function decodePortable(bytes) {
   return out + String.fromCharCode.apply(null, chunk);
 }
 
-export const encodeInto = nativeEncoder && nativeEncoder.encodeInto
-  ? (text, view) => nativeEncoder.encodeInto(text, view)
-  : encodeIntoPortable;
+export const encodeInto =
+  nativeEncoder && nativeEncoder.encodeInto ? (text, view) => nativeEncoder.encodeInto(text, view) : encodeIntoPortable;
 export const encode = nativeEncoder ? (text) => nativeEncoder.encode(text) : encodePortable;
 export const decode = nativeDecoder ? (bytes) => nativeDecoder.decode(bytes) : decodePortable;

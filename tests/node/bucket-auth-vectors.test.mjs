@@ -26,7 +26,10 @@ function lowerHeaders(headers) {
 
 function queryOf(query) {
   const list = Object.entries(query).map(([name, value]) => [name, value ?? '']);
-  const bytes = Object.entries(query).map(([name, value]) => [Buffer.from(name), value === null || value === '' ? null : Buffer.from(value)]);
+  const bytes = Object.entries(query).map(([name, value]) => [
+    Buffer.from(name),
+    value === null || value === '' ? null : Buffer.from(value),
+  ]);
   return { list, bytes };
 }
 
@@ -60,7 +63,10 @@ for (const v of byKind('header_v1')) {
     };
     assert.equal(v1StringToSign(request), v.expected.string_to_sign);
     const dateMs = Date.parse(v.inputs.headers['x-oss-date']);
-    const credentials = createCredentialStore({ accessKeys: { [v.inputs.access_key_id]: v.inputs.access_key_secret }, now: () => dateMs });
+    const credentials = createCredentialStore({
+      accessKeys: { [v.inputs.access_key_id]: v.inputs.access_key_secret },
+      now: () => dateMs,
+    });
     request.headers.authorization = v.expected.authorization;
     const result = verifyHeaderAuth(request, { credentials, now: () => dateMs, maxSkewMs: 15 * 60_000 });
     assert.equal(result.accessKeyId, v.inputs.access_key_id);
@@ -82,23 +88,40 @@ for (const v of byKind('header_v4')) {
     const canonical = v4CanonicalRequest(request, v.inputs.additional_headers);
     assert.equal(canonical, v.expected.canonical_request);
     const scope = `${v.inputs['x-oss-date'].slice(0, 8)}/${v.inputs.region}/oss/aliyun_v4_request`;
-    assert.equal(['OSS4-HMAC-SHA256', v.inputs['x-oss-date'], scope, sha256Hex(canonical)].join('\n'), v.expected.string_to_sign);
+    assert.equal(
+      ['OSS4-HMAC-SHA256', v.inputs['x-oss-date'], scope, sha256Hex(canonical)].join('\n'),
+      v.expected.string_to_sign,
+    );
     const dateMs = parseV4Date(v.inputs['x-oss-date']);
-    const credentials = createCredentialStore({ accessKeys: { [v.inputs.access_key_id]: v.inputs.access_key_secret }, now: () => dateMs });
+    const credentials = createCredentialStore({
+      accessKeys: { [v.inputs.access_key_id]: v.inputs.access_key_secret },
+      now: () => dateMs,
+    });
     for (const authorization of [v.expected.authorization, v.expected.authorization_as_emitted_by_oss2]) {
-      const result = verifyHeaderAuth({ ...request, headers: { ...request.headers, authorization } }, { credentials, now: () => dateMs, maxSkewMs: 15 * 60_000 });
+      const result = verifyHeaderAuth(
+        { ...request, headers: { ...request.headers, authorization } },
+        { credentials, now: () => dateMs, maxSkewMs: 15 * 60_000 },
+      );
       assert.equal(result.version, 4);
     }
   });
 }
 
 test('V4 canonical query: bare names, byte-order sort, %2F in values (oss-spec §3, §7.7, §7.8)', () => {
-  const raw = [['uploadId', 'A/B+C'], ['partNumber', '2'], ['Zeta', null], ['acl', '']];
+  const raw = [
+    ['uploadId', 'A/B+C'],
+    ['partNumber', '2'],
+    ['Zeta', null],
+    ['acl', ''],
+  ];
   const request = {
     method: 'GET',
     headers: { 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD', 'x-oss-date': '20231203T121212Z' },
     key: 'a b/上传+.txt',
-    queryBytes: raw.map(([name, value]) => [Buffer.from(name), value === null ? null : percentDecodeBytes(encodeURIComponent(value))]),
+    queryBytes: raw.map(([name, value]) => [
+      Buffer.from(name),
+      value === null ? null : percentDecodeBytes(encodeURIComponent(value)),
+    ]),
     bucket: 'examplebucket',
   };
   const lines = v4CanonicalRequest(request, []).split('\n');

@@ -5,15 +5,7 @@
 
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import {
-  buildForm,
-  expectError,
-  getObject,
-  post,
-  startTestServer,
-  v1Fields,
-  v4Fields,
-} from './bucket-helpers.mjs';
+import { buildForm, expectError, getObject, post, startTestServer, v1Fields, v4Fields } from './bucket-helpers.mjs';
 
 const SEED = Number(process.env.OSSUP_SEED ?? 20231203);
 const ROUNDS = 48;
@@ -34,7 +26,37 @@ function random(seed) {
   return { next, int, pick, bytes, chance: (p) => next() < p };
 }
 
-const KEY_PIECES = ['a', 'Z', '9', ' ', '+', '上传', '文件', '🐱', '🚀', 'é', 'ß', '%', '&', '=', '?', '#', '~', '(', ')', "'", '"', ',', ';', '@', '!', '*', '-', '_', '.jpg'];
+const KEY_PIECES = [
+  'a',
+  'Z',
+  '9',
+  ' ',
+  '+',
+  '上传',
+  '文件',
+  '🐱',
+  '🚀',
+  'é',
+  'ß',
+  '%',
+  '&',
+  '=',
+  '?',
+  '#',
+  '~',
+  '(',
+  ')',
+  "'",
+  '"',
+  ',',
+  ';',
+  '@',
+  '!',
+  '*',
+  '-',
+  '_',
+  '.jpg',
+];
 
 function randomKey(r) {
   const segments = Array.from({ length: r.int(1, 3) }, () =>
@@ -60,7 +82,8 @@ function randomConditions(r, { key, size, contentType, bucket, meta }) {
   if (r.chance(0.3)) conditions.push(['eq', '$key', key]);
   if (r.chance(0.3)) conditions.push({ key });
   if (r.chance(0.7)) conditions.push(['content-length-range', r.int(0, size), size + r.int(0, 10_000)]);
-  if (r.chance(0.5)) conditions.push(['in', '$content-type', r.chance(0.5) ? [contentType, 'image/png'] : [contentType]]);
+  if (r.chance(0.5))
+    conditions.push(['in', '$content-type', r.chance(0.5) ? [contentType, 'image/png'] : [contentType]]);
   if (r.chance(0.5)) conditions.push(['not-in', '$cache-control', ['no-cache', 'no-store']]);
   if (r.chance(0.5)) conditions.push({ 'x-oss-meta-note': meta });
   if (r.chance(0.3)) conditions.push(['starts-with', '$x-oss-meta-note', meta.slice(0, 2)]);
@@ -83,7 +106,11 @@ test(`ali-oss-signed random PostObject forms are accepted, stored byte-exact, an
     const credentials = {};
     if (useSts) {
       const sts = server.issueSts({ ttlSeconds: 600 });
-      Object.assign(credentials, { accessKeyId: sts.accessKeyId, accessKeySecret: sts.accessKeySecret, stsToken: sts.securityToken });
+      Object.assign(credentials, {
+        accessKeyId: sts.accessKeyId,
+        accessKeySecret: sts.accessKeySecret,
+        stsToken: sts.securityToken,
+      });
     }
     const v4 = r.chance(0.5);
     const fields = v4
@@ -91,8 +118,15 @@ test(`ali-oss-signed random PostObject forms are accepted, stored byte-exact, an
       : v1Fields({ key, policy: { expiration: randomExpiration(r), conditions }, extra, ...credentials });
     const fileName = r.pick(['a.bin', '上传.mp4', 'space name.jpg', '🐱.png']);
 
-    const accepted = await post(server, buildForm(fields, { file: bytes, fileName, fileType: 'application/x-from-part' }));
-    assert.equal(accepted.status, 204, `${label}: ${v4 ? 'V4' : 'V1'} ${useSts ? 'STS' : 'permanent'} key=${JSON.stringify(key)}: ${await accepted.text()}`);
+    const accepted = await post(
+      server,
+      buildForm(fields, { file: bytes, fileName, fileType: 'application/x-from-part' }),
+    );
+    assert.equal(
+      accepted.status,
+      204,
+      `${label}: ${v4 ? 'V4' : 'V1'} ${useSts ? 'STS' : 'permanent'} key=${JSON.stringify(key)}: ${await accepted.text()}`,
+    );
     const { response, body } = await getObject(server, key);
     assert.equal(response.status, 200, label);
     assert.ok(body.equals(bytes), `${label}: stored bytes differ`);
@@ -104,10 +138,17 @@ test(`ali-oss-signed random PostObject forms are accepted, stored byte-exact, an
     const at = r.int(0, v4 ? signature.length - 1 : 25); // V1: stay clear of base64 padding
     const alphabet = v4 ? '0123456789abcdef' : 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
     const replacement = alphabet[(alphabet.indexOf(signature[at]) + r.int(1, alphabet.length - 1)) % alphabet.length];
-    const tampered = { ...fields, key: `${key}-tampered`, [signatureField]: signature.slice(0, at) + replacement + signature.slice(at + 1) };
+    const tampered = {
+      ...fields,
+      key: `${key}-tampered`,
+      [signatureField]: signature.slice(0, at) + replacement + signature.slice(at + 1),
+    };
     // the key field is outside the signature, so the tampered form differs only in its signature
     if (conditions.some((c) => (Array.isArray(c) ? c[0] === 'eq' && c[1] === '$key' : 'key' in c))) tampered.key = key;
-    await expectError(assert, await post(server, buildForm(tampered, { file: bytes, fileName })), { status: 403, code: 'SignatureDoesNotMatch' });
+    await expectError(assert, await post(server, buildForm(tampered, { file: bytes, fileName })), {
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+    });
   }
   const posts = server.requests.filter((entry) => entry.op === 'PostObject');
   assert.equal(posts.length, ROUNDS * 2);

@@ -42,7 +42,13 @@ export async function receiveToFile(source, file, options) {
   try {
     await pipeline(source, digest, createWriteStream(file));
   } catch (error) {
-    if (source.destroyed || source.aborted || error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET') return null;
+    if (
+      source.destroyed ||
+      source.aborted ||
+      error.code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+      error.code === 'ECONNRESET'
+    )
+      return null;
     throw error;
   }
   return digest.result();

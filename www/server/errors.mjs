@@ -12,6 +12,7 @@ export const UNKNOWN_EC = '0000-00000000';
 
 const E = (status, code, message, ec, source) => ({ status, code, message, ec, source });
 
+// prettier-ignore
 export const ERRORS = {
   // --- PostObject form (oss-spec §1) ---
   MalformedPOSTRequest: E(400, 'MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.', '0006-00000104', 'spec'), // §1: file missing or not last

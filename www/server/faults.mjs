@@ -1,6 +1,13 @@
 // Fault hooks (testMode only): rules that make the next matching request fail in a chosen way,
 // so uploader tests can watch retries, lost responses, expired tokens and corrupt checksums.
 
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ossError } from './errors.mjs';
+import { record } from './http-context.mjs';
+
+/** Thrown after a fault hook destroyed the socket: there is nobody left to answer. */
+export const DROPPED = Symbol('dropped');
+
 export const FAULT_OPS = new Set([
   '*',
   'PostObject',
@@ -25,10 +32,12 @@ export function createFaults({ enabled }) {
     if (!FAULT_OPS.has(op)) throw new TypeError(`fault op must be one of ${[...FAULT_OPS].join(', ')}`);
     if (!FAULT_ACTIONS.has(action)) throw new TypeError(`fault action must be one of ${[...FAULT_ACTIONS].join(', ')}`);
     if (key !== undefined && typeof key !== 'string') throw new TypeError('fault key must be a string');
-    if (partNumber !== undefined && !Number.isInteger(partNumber)) throw new TypeError('fault partNumber must be an integer');
+    if (partNumber !== undefined && !Number.isInteger(partNumber))
+      throw new TypeError('fault partNumber must be an integer');
     if (!Number.isInteger(times) || times < 1) throw new TypeError('fault times must be a positive integer');
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new TypeError('fault delayMs must be a non-negative number');
-    if (!Number.isInteger(status) || status < 100 || status > 599) throw new TypeError('fault status must be an HTTP status');
+    if (!Number.isInteger(status) || status < 100 || status > 599)
+      throw new TypeError('fault status must be an HTTP status');
     const stored = { id: String(nextId++), op, key, partNumber, action, times, delayMs, status, code, message };
     rules.push(stored);
     return stored.id;
@@ -56,4 +65,50 @@ export function createFaults({ enabled }) {
     clear: () => void rules.splice(0),
     list: () => rules.map((rule) => ({ ...rule })),
   };
+}
+
+// ---------------------------------------------------------------- applying a rule to a request
+
+/**
+ * The one fault point of a request: after it was validated, before anything is stored.
+ * 'status', 'expire-token' and 'drop-before' act here; the rule is returned for the rest.
+ */
+export function takeFault(ctx, details) {
+  const fault = ctx.app.faults.take({ op: ctx.entry.op, ...details });
+  if (!fault) return null;
+  ctx.entry.fault = fault.action;
+  switch (fault.action) {
+    case 'status':
+      throw ossError('InternalError', {
+        status: fault.status,
+        code: fault.code,
+        message: fault.message ?? `Injected fault (testMode): status ${fault.status}.`,
+      });
+    case 'expire-token':
+      throw ossError('SecurityTokenExpired');
+    case 'drop-before':
+      dropConnection(ctx);
+      break;
+  }
+  return fault;
+}
+
+/**
+ * After the work is done (stored; for GET/HEAD, found): the lost response ('drop-after') and
+ * the slow one ('delay'). 'corrupt' is applied by the caller to the CRC it answers.
+ */
+export async function applyLateFault(ctx, fault) {
+  if (fault?.action === 'drop-after') dropConnection(ctx);
+  if (fault?.action === 'delay') await sleep(fault.delayMs);
+}
+
+function dropConnection(ctx) {
+  record(ctx, 0);
+  ctx.req.socket.destroy();
+  throw DROPPED;
+}
+
+/** A CRC that is not the stored bytes' CRC (every 64-bit value is some content's CRC). */
+export function corruptCrc(crc) {
+  return BigInt.asUintN(64, BigInt(crc) ^ 0x5a5a5a5a5a5a5a5an);
 }

@@ -29,7 +29,11 @@ export function receiveForm(req, { tmpFile, maxFileBytes }) {
     try {
       // busboy would also parse urlencoded bodies; PostObject takes multipart/form-data only.
       if (!/^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? '')) throw new Error('not multipart');
-      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fieldSize: FORM_LIMITS.fieldValueBytes } });
+      parser = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8',
+        limits: { fieldSize: FORM_LIMITS.fieldValueBytes },
+      });
     } catch {
       fail(ossError('NotMultipartForm'));
       drainBody(req).then(
@@ -68,7 +72,12 @@ export function receiveForm(req, { tmpFile, maxFileBytes }) {
       const digest = digestTransform({ maxBytes: maxFileBytes });
       const done = pipeline(stream, digest, createWriteStream(tmpFile)).then(
         () => Object.assign(form.file, digest.result()),
-        (error) => fail(ossError('MalformedPOSTRequest', { message: `The body of your POST request is not well-formed multipart/form-data: ${error.message}` })),
+        (error) =>
+          fail(
+            ossError('MalformedPOSTRequest', {
+              message: `The body of your POST request is not well-formed multipart/form-data: ${error.message}`,
+            }),
+          ),
       );
       pending = pending.then(() => done);
     }
@@ -111,7 +120,11 @@ export function receiveForm(req, { tmpFile, maxFileBytes }) {
     });
 
     parser.on('error', (error) => {
-      fail(ossError('MalformedPOSTRequest', { message: `The body of your POST request is not well-formed multipart/form-data: ${error.message}` }));
+      fail(
+        ossError('MalformedPOSTRequest', {
+          message: `The body of your POST request is not well-formed multipart/form-data: ${error.message}`,
+        }),
+      );
       req.unpipe(parser);
       req.resume();
       parser.destroy(); // also ends a file part in progress, so `pending` settles

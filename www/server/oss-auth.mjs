@@ -10,6 +10,7 @@ import { ossError } from './errors.mjs';
  * oss-spec §2: the sub-resources that enter the V1 CanonicalizedResource — oss2 2.19.1
  * `auth.py`, 86 names, case-sensitive. Query parameters not listed here are not signed in V1.
  */
+// prettier-ignore
 export const V1_SUB_RESOURCES = new Set([
   'accessPoint', 'accessPointPolicy', 'acl', 'append', 'asyncFetch', 'bucketArchiveDirectRead',
   'bucketInfo', 'callback', 'callback-var', 'cname', 'comp', 'continuation-token', 'cors', 'delete',
@@ -57,7 +58,8 @@ export function createCredentialStore({ accessKeys, now }) {
     return credentials;
   }
 
-  function lookup(accessKeyId, securityToken) {
+  /** `atMs`: when the request arrived; STS expiry is judged then, not after a long body. */
+  function lookup(accessKeyId, securityToken, atMs = now()) {
     const hasToken = typeof securityToken === 'string' && securityToken !== '';
     if (permanent.has(accessKeyId)) {
       // Aliyun EC 0002-00000002: a security token turns the request into an STS request,
@@ -74,7 +76,7 @@ export function createCredentialStore({ accessKeys, now }) {
     // oss-spec §1d: a missing STS token reads as an unknown AccessKeyId.
     if (!hasToken) throw ossError('InvalidAccessKeyId', { extra: { OSSAccessKeyId: accessKeyId } });
     if (!safeEqual(securityToken, sts.securityToken)) throw ossError('InvalidSecurityToken');
-    if (now() > sts.expiresAt) throw ossError('SecurityTokenExpired');
+    if (atMs > sts.expiresAt) throw ossError('SecurityTokenExpired');
     return sts.accessKeySecret;
   }
 
@@ -159,7 +161,10 @@ function checkRequestTime(requestMs, nowMs, maxSkewMs, { v4 }) {
 function parseV4Credential(credential, { region, xOssDate, errorKind }) {
   const parts = String(credential ?? '').split('/');
   const fail = (why) => {
-    throw ossError(errorKind, { message: `Invalid credential: ${why}`, extra: { Credential: String(credential ?? '') } });
+    throw ossError(errorKind, {
+      message: `Invalid credential: ${why}`,
+      extra: { Credential: String(credential ?? '') },
+    });
   };
   if (parts.length !== 5) fail(`expected <AccessKeyId>/<yyyymmdd>/<region>/oss/${V4_TERMINATOR}`);
   const [accessKeyId, day, credentialRegion, product, terminator] = parts;
@@ -178,11 +183,11 @@ function parseV4Credential(credential, { region, xOssDate, errorKind }) {
  * oss-spec §1b: Signature = base64(HMAC-SHA1(secret, policy_field)).
  * `field(name)` reads a form field by lowercase name.
  */
-export function verifyPostV1({ field, credentials }) {
+export function verifyPostV1({ field, credentials, now }) {
   const accessKeyId = field('ossaccesskeyid');
   const policy = field('policy');
   const signature = field('signature');
-  const secret = credentials.lookup(accessKeyId, field('x-oss-security-token'));
+  const secret = credentials.lookup(accessKeyId, field('x-oss-security-token'), now());
   const expected = hmac('sha1', secret, policy).toString('base64');
   if (!safeEqual(expected, signature)) {
     throw ossError('PostSignatureDoesNotMatch', { extra: { StringToSign: policy, OSSAccessKeyId: accessKeyId } });
@@ -209,7 +214,7 @@ export function verifyPostV4({ field, credentials, region, now, maxSkewMs }) {
     errorKind: 'BadPostCredential',
   });
   checkRequestTime(requestMs, now(), maxSkewMs, { v4: true });
-  const secret = credentials.lookup(accessKeyId, field('x-oss-security-token'));
+  const secret = credentials.lookup(accessKeyId, field('x-oss-security-token'), now());
   const policy = field('policy');
   const expected = hmac('sha256', v4SigningKey(secret, day, region), policy).toString('hex');
   if (!safeEqual(expected, field('x-oss-signature'))) {
@@ -223,7 +228,8 @@ export function verifyPostV4({ field, credentials, region, now, maxSkewMs }) {
 /**
  * Verify the Authorization header of a multipart call (oss-spec §2, §3).
  * `request` = { method, headers (lowercase names, values already UTF-8 decoded), key,
- *               query: [[name, value], …] decoded, bucket, region }.
+ *               query: [[name, value], …] decoded, queryBytes: the same as raw bytes,
+ *               bucket, region }. `now()` should be the time the request arrived.
  */
 export function verifyHeaderAuth(request, { credentials, now, maxSkewMs }) {
   const authorization = request.headers.authorization;
@@ -251,23 +257,32 @@ export function v1StringToSign({ method, headers, key, query, bucket }) {
     .map(([name, value]) => (value === '' || value === null ? name : `${name}=${value}`))
     .sort();
   const resource = `/${bucket}/${key}` + (subResources.length ? `?${subResources.join('&')}` : '');
-  return [method, header(headers, 'content-md5') ?? '', header(headers, 'content-type') ?? '', date, ossHeaders + resource].join('\n');
+  return [
+    method,
+    header(headers, 'content-md5') ?? '',
+    header(headers, 'content-type') ?? '',
+    date,
+    ossHeaders + resource,
+  ].join('\n');
 }
 
 function verifyHeaderV1(request, { credentials, now, maxSkewMs }) {
   const match = /^OSS ([^:\s]+):(\S+)$/.exec(request.headers.authorization.trim());
-  if (!match) throw ossError('BadAuthorization', { message: 'Authorization header must be "OSS <AccessKeyId>:<Signature>".' });
+  if (!match)
+    throw ossError('BadAuthorization', { message: 'Authorization header must be "OSS <AccessKeyId>:<Signature>".' });
   const [, accessKeyId, signature] = match;
   // oss-spec §2: x-oss-date wins over Date when both are sent.
   const dateText = header(request.headers, 'x-oss-date') ?? header(request.headers, 'date');
   const requestMs = parseRfc1123(dateText);
   if (Number.isNaN(requestMs)) throw ossError('BadRequestDate', { extra: { Date: dateText ?? '' } });
   checkRequestTime(requestMs, now(), maxSkewMs, { v4: false });
-  const secret = credentials.lookup(accessKeyId, header(request.headers, 'x-oss-security-token'));
+  const secret = credentials.lookup(accessKeyId, header(request.headers, 'x-oss-security-token'), now());
   const stringToSign = v1StringToSign(request);
   const expected = hmac('sha1', secret, stringToSign).toString('base64');
   if (!safeEqual(expected, signature)) {
-    throw ossError('HeaderSignatureDoesNotMatch', { extra: { StringToSign: stringToSign, OSSAccessKeyId: accessKeyId } });
+    throw ossError('HeaderSignatureDoesNotMatch', {
+      extra: { StringToSign: stringToSign, OSSAccessKeyId: accessKeyId },
+    });
   }
   return { accessKeyId, version: 1 };
 }
@@ -278,7 +293,8 @@ function parseV4Authorization(authorization) {
   for (const piece of authorization.slice(V4_ALGORITHM.length + 1).split(',')) {
     const text = piece.trim();
     const eq = text.indexOf('=');
-    if (eq <= 0) throw ossError('BadAuthorization', { message: `Authorization header has a malformed field: "${text}".` });
+    if (eq <= 0)
+      throw ossError('BadAuthorization', { message: `Authorization header has a malformed field: "${text}".` });
     fields[text.slice(0, eq)] = text.slice(eq + 1);
   }
   if (!fields.Credential || !fields.Signature) {
@@ -291,7 +307,10 @@ function parseV4Authorization(authorization) {
 export function v4CanonicalRequest({ method, headers, key, queryBytes, bucket }, additionalHeaders) {
   const uri = encodeV4(Buffer.from(`/${bucket}/${key}`, 'utf8'), true);
   const query = queryBytes
-    .map(([name, value]) => [encodeV4(name, false), value === null || value.length === 0 ? null : encodeV4(value, false)])
+    .map(([name, value]) => [
+      encodeV4(name, false),
+      value === null || value.length === 0 ? null : encodeV4(value, false),
+    ])
     .sort(([a, va], [b, vb]) => compareBytes(a, b) || compareBytes(va ?? '', vb ?? ''))
     .map(([name, value]) => (value === null ? name : `${name}=${value}`))
     .join('&');
@@ -303,7 +322,14 @@ export function v4CanonicalRequest({ method, headers, key, queryBytes, bucket },
     .sort()
     .map((name) => `${name}:${header(headers, name) ?? ''}\n`)
     .join('');
-  return [method, uri, query, canonicalHeaders, additionalHeaders.join(';'), header(headers, 'x-oss-content-sha256')].join('\n');
+  return [
+    method,
+    uri,
+    query,
+    canonicalHeaders,
+    additionalHeaders.join(';'),
+    header(headers, 'x-oss-content-sha256'),
+  ].join('\n');
 }
 
 function compareBytes(a, b) {
@@ -325,7 +351,7 @@ function verifyHeaderV4(request, { credentials, now, maxSkewMs }) {
   const additional = fields.AdditionalHeaders === undefined ? [] : fields.AdditionalHeaders.split(';');
   if (additional.some((name) => name.trim() === '')) throw ossError('EmptyAdditionalHeader');
   const additionalHeaders = additional.map((name) => name.trim().toLowerCase());
-  const secret = credentials.lookup(accessKeyId, header(request.headers, 'x-oss-security-token'));
+  const secret = credentials.lookup(accessKeyId, header(request.headers, 'x-oss-security-token'), now());
   const canonicalRequest = v4CanonicalRequest(request, additionalHeaders);
   const scope = `${day}/${request.region}/${V4_PRODUCT}/${V4_TERMINATOR}`;
   const stringToSign = [V4_ALGORITHM, xOssDate, scope, sha256Hex(canonicalRequest)].join('\n');

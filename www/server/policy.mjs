@@ -55,7 +55,8 @@ function parseCondition(condition) {
     const entries = Object.entries(condition);
     if (entries.length !== 1) throw ossError('PolicySimpleCondition');
     const [[name, value]] = entries;
-    if (typeof value !== 'string') throw ossError('PolicyConditionType', { message: `Invalid Policy: ${text}: the value must be a string.` });
+    if (typeof value !== 'string')
+      throw ossError('PolicyConditionType', { message: `Invalid Policy: ${text}: the value must be a string.` });
     return { op: 'eq', field: fieldName(name), value, text };
   }
   if (!Array.isArray(condition)) throw ossError('PolicyConditionShape');
@@ -82,7 +83,12 @@ function parseCondition(condition) {
     case 'in':
     case 'not-in': {
       const [name, list] = args;
-      if (args.length !== 2 || typeof name !== 'string' || !Array.isArray(list) || !list.every((v) => typeof v === 'string')) {
+      if (
+        args.length !== 2 ||
+        typeof name !== 'string' ||
+        !Array.isArray(list) ||
+        !list.every((v) => typeof v === 'string')
+      ) {
         throw wrongType(`${op} takes a field name and a list of strings.`);
       }
       return { op, field: fieldName(name), value: list, text };
@@ -108,7 +114,7 @@ export function checkPolicy(policy, { field, bucket, size, now }) {
       if (size > max) throw ossError('EntityTooLarge', { extra });
       continue;
     }
-    const actual = condition.field === 'bucket' ? bucket : field(condition.field) ?? '';
+    const actual = condition.field === 'bucket' ? bucket : (field(condition.field) ?? '');
     if (!conditionHolds(condition, actual)) {
       throw ossError('PolicyConditionFailed', {
         message: `Invalid according to Policy: Policy Condition failed: ${condition.text}`,

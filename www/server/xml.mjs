@@ -5,10 +5,7 @@ import { ossError } from './errors.mjs';
 const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 export function escapeXml(text) {
-  return String(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function unescapeXml(text) {
@@ -47,7 +44,10 @@ export function xmlDocument(name, content) {
  * Order is kept as sent: the caller checks that it ascends.
  */
 export function parseCompleteMultipartUpload(text) {
-  const body = text.replace(/^\uFEFF/, '').replace(/<\?xml[^>]*\?>/, '').trim();
+  const body = text
+    .replace(/^\uFEFF/, '')
+    .replace(/<\?xml[^>]*\?>/, '')
+    .trim();
   const root = /^<CompleteMultipartUpload(\s[^>]*)?>([\s\S]*)<\/CompleteMultipartUpload>$/.exec(body);
   if (!root) throw ossError('MalformedXML');
   const parts = [];

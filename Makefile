@@ -1,0 +1,45 @@
+# The README's commands. Every target installs what it needs first (scripts/setup.sh is
+# idempotent and takes seconds once everything is there).
+SHELL := /bin/bash
+ENV := source scripts/env.sh &&
+FUZZ_SECONDS ?= 15
+JS_SOURCES := pkg/src pkg/index.d.ts scripts www tests/node bench examples
+
+.PHONY: all setup build demo test lint test-rust test-wasm test-node fuzz bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@$(ENV) node scripts/build.mjs
+
+demo: build
+	@$(ENV) node www/server/main.mjs
+
+lint: setup
+	cargo fmt --check
+	cargo clippy --all-targets -q -- -D warnings
+	npx --no-install prettier --check --log-level warn $(wildcard $(JS_SOURCES))
+
+test-rust: setup
+	cargo test -q
+
+test-wasm: build
+	$(ENV) PATH="$$OSSUP_WASM_PATH" CARGO_TARGET_DIR=target/wasm wasm-pack --quiet test --headless --chrome
+
+fuzz: setup
+	$(ENV) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+
+test-node: build
+	node --test --test-concurrency=2 tests/node/
+
+# Node's test runner last: its summary is the closing line of the run.
+test: lint test-rust test-wasm fuzz test-node
+
+bench: build
+	@$(ENV) node bench/run.mjs
+
+clean:
+	rm -rf target pkg/dist fuzz/target test-output
