@@ -2,6 +2,10 @@
 // this file, or from `ready({ wasm })`: a URL, a Response, bytes or a WebAssembly.Module.
 import { setLoader } from './core.js';
 import { configureRandom } from './random.js';
+import { registerTransport } from './platform.js';
+import { webTransport } from './transports/web.js';
+
+registerTransport(webTransport);
 
 setLoader(async (imports, options) => {
   configureRandom(null);

@@ -3,6 +3,15 @@
 // path; the default is where the WeChat npm build puts this package.
 import { setLoader } from './core.js';
 import { configureRandom } from './random.js';
+import { registerTransport, miniProgramApi } from './platform.js';
+import { miniProgramTransport } from './transports/miniprogram.js';
+import { OssupError } from './errors.js';
+
+registerTransport(() => {
+  const mini = miniProgramApi();
+  if (!mini) throw new OssupError('UNSUPPORTED_PLATFORM', 'ossup/miniprogram found no wx, tt, uni or my API');
+  return miniProgramTransport(mini.api, mini.flavor);
+});
 
 export const DEFAULT_WASM_PATH = '/miniprogram_npm/ossup/ossup.wasm.br';
 
@@ -18,6 +27,6 @@ setLoader(async (imports, options) => {
     const result = await TTWebAssembly.instantiate(path, imports);
     return { instance: result.instance || result, engine: 'TTWebAssembly' };
   }
-  throw new Error('this runtime has neither WXWebAssembly nor TTWebAssembly: use the ossup/alipay (wasm2js) entry');
+  throw new Error('this runtime has neither WXWebAssembly nor TTWebAssembly: use the ossup/wasm2js entry');
 });
 export * from './index.js';

@@ -3,6 +3,20 @@
 import { instantiate } from '../dist/ossup.wasm2js.js';
 import { attachInstance, wasmImports } from './core.js';
 import { configureRandom } from './random.js';
+import { registerTransport, miniProgramApi, hasXhr } from './platform.js';
+import { miniProgramTransport } from './transports/miniprogram.js';
+import { webTransport } from './transports/web.js';
+import { OssupError } from './errors.js';
+
+registerTransport(() => {
+  const mini = miniProgramApi();
+  if (mini) return miniProgramTransport(mini.api, mini.flavor);
+  if (hasXhr()) return webTransport();
+  throw new OssupError(
+    'UNSUPPORTED_PLATFORM',
+    'no upload API found (my, wx, tt, uni or XMLHttpRequest): pass `transport`',
+  );
+});
 
 attachInstance(instantiate(wasmImports()), 'wasm2js');
 configureRandom(null);

@@ -30,3 +30,4 @@ export {
 } from './core.js';
 export { OssupError } from './errors.js';
 export { randomSource, setRandomSource } from './random.js';
+export { createUploader } from './uploader.js';

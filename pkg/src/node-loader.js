@@ -3,9 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { attachInstance, wasmImports } from './core.js';
 import { configureRandom } from './random.js';
+import { registerTransport } from './platform.js';
+import { nodeTransport } from './transports/node.js';
 
 export function loadNodeSync(wasmFile) {
   const module = new WebAssembly.Module(readFileSync(wasmFile));
   attachInstance(new WebAssembly.Instance(module, wasmImports()), 'WebAssembly');
   configureRandom(null);
+  registerTransport(nodeTransport);
 }

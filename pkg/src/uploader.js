@@ -1,0 +1,448 @@
+// The uploader: a queue of files, each signed, posted, retried and checked, with progress and
+// cancel. Platform-free: it talks to one transport (transports/*) and one credential source.
+import { OssupError } from './errors.js';
+import { createEmitter } from './emitter.js';
+import { createCredentials } from './credentials.js';
+import { bucketUrl, describeFile, objectUrl } from './files.js';
+import { responseError, parseOssError } from './responses.js';
+import { chooseTransport } from './platform.js';
+import { ready, objectKey, createCrc64, setClockOffset, formatDates, explainRequestSignature } from './core.js';
+
+const DEFAULT_RETRY = {
+  limit: 3,
+  delay: 500,
+  backoffLimit: 10000,
+  jitter: true,
+  statusCodes: [408, 429, 500, 502, 503, 504],
+};
+const TOKEN_CODES = ['SecurityTokenExpired', 'InvalidSecurityToken', 'InvalidAccessKeyId'];
+const CRC_CHUNK = 1024 * 1024;
+
+function retryOptions(value) {
+  if (value === false || value === 0) return { ...DEFAULT_RETRY, limit: 0 };
+  if (typeof value === 'number') return { ...DEFAULT_RETRY, limit: value };
+  return { ...DEFAULT_RETRY, ...(value || {}) };
+}
+
+function matchesAccept(accept, file) {
+  if (!accept || !accept.length) return true;
+  const type = String(file.type).toLowerCase();
+  const name = String(file.name).toLowerCase();
+  return accept.some((rule) => {
+    const r = String(rule).toLowerCase();
+    if (r.startsWith('.')) return name.endsWith(r);
+    if (r.endsWith('/*')) return type.startsWith(r.slice(0, -1));
+    return type === r;
+  });
+}
+
+const sleep = (ms, entry) =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    entry.wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+
+function checkOptions(options) {
+  if (!options || typeof options !== 'object')
+    throw new OssupError('INVALID_OPTION', 'createUploader expects an options object');
+  const signsItself = options.signForm === undefined;
+  if (signsItself && !options.bucket)
+    throw new OssupError('MISSING_OPTION', '`bucket` is required (the bucket name, e.g. my-bucket)');
+  if (signsItself && !options.region)
+    throw new OssupError('MISSING_OPTION', '`region` is required (the Region ID, e.g. cn-hangzhou)');
+  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
+    throw new OssupError('INVALID_OPTION', '`concurrency` must be a whole number ≥ 1');
+  }
+  for (const name of ['maxFileSize', 'minFileSize', 'maxFiles', 'timeout']) {
+    if (options[name] !== undefined && !(typeof options[name] === 'number' && options[name] >= 0)) {
+      throw new OssupError('INVALID_OPTION', `\`${name}\` must be a non-negative number`);
+    }
+  }
+}
+
+/**
+ * `createUploader(options)` → `{ upload(files, uploadOptions) → task, transport, credentialMode }`.
+ * See the README for the options.
+ */
+export function createUploader(options) {
+  checkOptions(options);
+  const credentials = createCredentials(options);
+  const transport = options.transport || chooseTransport();
+  const retry = retryOptions(options.retry);
+  const concurrency = Math.min(options.concurrency || 3, transport.maxConcurrency || Infinity);
+  const timeout = options.timeout !== undefined ? options.timeout : transport.defaultTimeout;
+  const minFileSize = options.minFileSize !== undefined ? options.minFileSize : 1;
+  const integrity = options.integrity !== false;
+  const baseUrl = options.bucket || options.endpoint ? bucketUrl(options) : null;
+
+  function upload(files, uploadOptions = {}) {
+    const list = Array.isArray(files) ? files : files && files.tempFiles ? files.tempFiles : [files];
+    const task = createEmitter();
+    const entries = [];
+    let canceledAll = false;
+    let finished;
+    const done = new Promise((resolve, reject) => {
+      finished = { resolve, reject };
+    });
+    done.catch(() => {});
+
+    const totals = () => {
+      let loaded = 0;
+      let total = 0;
+      let speed = 0;
+      for (const e of entries) {
+        if (e.state === 'error' && !e.size) continue;
+        loaded += e.loaded;
+        total += e.size || 0;
+        if (e.state === 'uploading') speed += e.speed;
+      }
+      return { loaded, total, percent: total ? Math.min(100, (loaded / total) * 100) : 0, speed };
+    };
+
+    const progress = (entry, loaded) => {
+      const t = Date.now();
+      const dt = (t - entry.lastTime) / 1000;
+      if (dt > 0.05) {
+        const rate = Math.max(0, loaded - entry.lastLoaded) / dt;
+        entry.speed = entry.speed ? entry.speed * 0.7 + rate * 0.3 : rate;
+        entry.lastTime = t;
+        entry.lastLoaded = loaded;
+      }
+      entry.loaded = loaded;
+      const all = totals();
+      task.emit('progress', {
+        file: entry.public,
+        loaded,
+        total: entry.size,
+        percent: entry.size ? (loaded / entry.size) * 100 : 100,
+        speed: entry.speed,
+        totalLoaded: all.loaded,
+        totalBytes: all.total,
+        totalPercent: all.percent,
+        totalSpeed: all.speed,
+      });
+    };
+
+    const finish = (entry, state, value) => {
+      entry.state = state;
+      entry.public.state = state;
+      if (state === 'success') {
+        entry.result = value;
+        progress(entry, entry.size);
+        task.emit('success', entry.public, value);
+      } else {
+        entry.error = value;
+        entry.public.error = value;
+        task.emit(state === 'canceled' ? 'cancel' : 'error', entry.public, value);
+      }
+    };
+
+    async function localCrc(entry) {
+      if (!integrity || !transport.readRange) return null;
+      if (!entry.crcPromise) {
+        entry.crcPromise = (async () => {
+          const crc = createCrc64();
+          for (let start = 0; start < entry.size; start += CRC_CHUNK) {
+            const bytes = await transport.readRange(entry.file, start, Math.min(entry.size, start + CRC_CHUNK));
+            if (!bytes) return null;
+            crc.update(bytes);
+          }
+          return crc.digest();
+        })().catch(() => null);
+      }
+      return entry.crcPromise;
+    }
+
+    // The response of a lost PostObject may have been a success: with forbid-overwrite the
+    // retry then meets 409 FileAlreadyExists. Report success only if what is stored is ours
+    // (size and CRC-64; DESIGN-NOTES "A retry after a lost response").
+    async function storedIsOurs(entry, url) {
+      const crc = await localCrc(entry);
+      if (!crc || !transport.request) return false;
+      let headers = {};
+      const signer = await credentials.signingCredentials();
+      if (signer && options.bucket) {
+        const dates = formatDates();
+        headers = { 'x-oss-date': dates.dateTime, 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' };
+        if (signer.securityToken) headers['x-oss-security-token'] = signer.securityToken;
+        headers.authorization = explainRequestSignature('v4', {
+          accessKeyId: signer.accessKeyId,
+          accessKeySecret: signer.accessKeySecret,
+          region: options.region,
+          method: 'HEAD',
+          bucket: options.bucket,
+          key: entry.key,
+          headers,
+        }).authorization;
+      }
+      try {
+        const head = await transport.request({ method: 'HEAD', url, headers, timeout }).promise;
+        const h = head.headers || {};
+        return head.status === 200 && Number(h['content-length']) === entry.size && h['x-oss-hash-crc64ecma'] === crc;
+      } catch {
+        return false;
+      }
+    }
+
+    async function postOnce(entry) {
+      const proposedKey = entry.key || entry.proposedKey;
+      const signed = await credentials.form({
+        key: proposedKey,
+        name: entry.file.name,
+        size: entry.size,
+        contentType: entry.file.type,
+        region: options.region,
+        bucket: options.bucket,
+        signatureVersion: options.signatureVersion,
+        expiresIn: options.formExpiresIn,
+        forbidOverwrite: options.forbidOverwrite !== false,
+        successActionStatus: 200,
+        meta: uploadOptions.meta || options.meta,
+        headers: uploadOptions.headers || options.headers,
+        callback: uploadOptions.callback || options.callback,
+        callbackVar: uploadOptions.callbackVar || options.callbackVar,
+      });
+      entry.usedCredentials = signed.used;
+      const fields = signed.fields;
+      entry.key = fields.key || proposedKey;
+      if (!fields.key) fields.key = entry.key;
+      const base = signed.url ? String(signed.url).replace(/\/+$/, '') : baseUrl;
+      if (!base)
+        throw new OssupError(
+          'MISSING_OPTION',
+          '`signForm` returned no `host` and no `bucket`/`endpoint` is configured',
+        );
+      entry.url = objectUrl(base, entry.key);
+      const crcPromise = localCrc(entry);
+      let headers = {};
+      const request = transport.postObject({
+        url: `${base}/`,
+        fields,
+        file: entry.file,
+        timeout,
+        onProgress: (sent, total) => {
+          const share = total ? Math.min(1, sent / total) : 0;
+          progress(entry, Math.min(entry.size, Math.round(share * entry.size)));
+        },
+        onHeaders: (h) => {
+          headers = { ...headers, ...h };
+        },
+      });
+      entry.abort = request.abort;
+      const answer = await request.promise;
+      entry.abort = null;
+      headers = { ...headers, ...(answer.headers || {}) };
+      const expected = Number(fields.success_action_status || 204);
+      if (answer.status !== expected && answer.status !== 203 && !(answer.status >= 200 && answer.status < 300)) {
+        throw responseError(answer.status, answer.body, headers);
+      }
+      const crc = headers['x-oss-hash-crc64ecma'];
+      const ours = await crcPromise;
+      if (crc && ours && crc !== ours) {
+        throw new OssupError(
+          'CRC64_MISMATCH',
+          `the stored object's CRC-64 (${crc}) differs from the file's (${ours}): the bytes were corrupted on the way; upload it again under a new key`,
+          { key: entry.key, serverCrc64: crc, localCrc64: ours },
+        );
+      }
+      const result = {
+        key: entry.key,
+        url: entry.url,
+        etag: headers.etag ? headers.etag.replace(/"/g, '') : undefined,
+        crc64: crc || ours || undefined,
+        size: entry.size,
+        name: entry.file.name,
+        integrity: crc && ours ? 'verified' : 'unverified',
+      };
+      // 203: stored, but the callback failed (oss-spec §1d) — a stored file, not a failure.
+      if (answer.status === 203) result.callbackError = parseOssError(answer.body) || { code: 'CallbackFailed' };
+      else if (answer.status === 200 && answer.body) result.callbackBody = answer.body;
+      return result;
+    }
+
+    function learnClock(error) {
+      const server = Date.parse(error.serverDate || '') || Date.parse(error.serverTime || '');
+      if (!Number.isFinite(server)) return false;
+      setClockOffset(server - Date.now());
+      return true;
+    }
+
+    async function uploadEntry(entry) {
+      entry.state = 'uploading';
+      entry.public.state = 'uploading';
+      entry.lastTime = Date.now();
+      let refreshed = false;
+      let clockFixed = false;
+      for (let attempt = 1; ; attempt++) {
+        if (entry.canceled) throw new OssupError('ABORTED', 'the upload was canceled');
+        try {
+          return await postOnce(entry);
+        } catch (caught) {
+          const error = caught;
+          if (entry.canceled) throw new OssupError('ABORTED', 'the upload was canceled');
+          if (error.code === 'FileAlreadyExists' && attempt > 1 && (await storedIsOurs(entry, entry.url))) {
+            const crc = await localCrc(entry);
+            return {
+              key: entry.key,
+              url: entry.url,
+              etag: undefined,
+              crc64: crc,
+              size: entry.size,
+              name: entry.file.name,
+              integrity: 'verified',
+              recovered: true,
+            };
+          }
+          const skewed =
+            error.code === 'RequestTimeTooSkewed' ||
+            (error.code === 'AccessDenied' && /expired/i.test(error.ossMessage || ''));
+          if (skewed && !clockFixed && credentials.mode !== 'signForm' && learnClock(error)) {
+            clockFixed = true;
+            task.emit('retry', entry.public, { attempt, delay: 0, error, reason: 'clock-skew' });
+            continue;
+          }
+          if (
+            TOKEN_CODES.includes(error.code) &&
+            !refreshed &&
+            (await credentials.refreshAfter(error, entry.usedCredentials))
+          ) {
+            refreshed = true;
+            task.emit('retry', entry.public, { attempt, delay: 0, error, reason: 'credentials-refreshed' });
+            continue;
+          }
+          const retryable =
+            error.retryable === true || (error.status !== undefined && retry.statusCodes.includes(error.status));
+          const allowed =
+            retryable && attempt <= retry.limit && (!retry.shouldRetry || retry.shouldRetry(error, attempt));
+          if (!allowed) throw error;
+          let delay = Math.min(retry.backoffLimit, retry.delay * 2 ** (attempt - 1));
+          if (retry.jitter) delay = Math.round(delay * (0.5 + Math.random() / 2));
+          entry.state = 'retrying';
+          entry.public.state = 'retrying';
+          task.emit('retry', entry.public, { attempt, delay, error });
+          await sleep(delay, entry);
+          entry.state = 'uploading';
+          entry.public.state = 'uploading';
+          progress(entry, 0);
+        }
+      }
+    }
+
+    async function run() {
+      if (!list.length) throw new OssupError('NO_FILES', 'upload() was given no files');
+      if (options.maxFiles !== undefined && list.length > options.maxFiles) {
+        throw new OssupError(
+          'TOO_MANY_FILES',
+          `${list.length} files given; at most ${options.maxFiles} are allowed per upload`,
+        );
+      }
+      list.forEach((input, index) => {
+        const entry = { index, state: 'queued', loaded: 0, speed: 0, lastLoaded: 0, lastTime: 0 };
+        entry.public = { index, name: undefined, size: undefined, state: 'queued', cancel: () => cancelEntry(entry) };
+        try {
+          entry.file = describeFile(input, index);
+          entry.public.name = entry.file.name;
+        } catch (error) {
+          entry.invalid = error;
+        }
+        entries.push(entry);
+      });
+      task.files = entries.map((e) => e.public);
+      await ready();
+      // Restrictions, before any request (Uppy's model): a file that breaks one fails alone.
+      for (const entry of entries) {
+        if (entry.invalid) continue;
+        try {
+          entry.size = await transport.stat(entry.file);
+          entry.file.size = entry.size;
+          entry.public.size = entry.size;
+          const f = entry.file;
+          if (entry.size < minFileSize) {
+            throw new OssupError(
+              entry.size === 0 ? 'FILE_EMPTY' : 'FILE_TOO_SMALL',
+              `${f.name} is ${entry.size} bytes; the minimum is ${minFileSize}`,
+            );
+          }
+          if (options.maxFileSize !== undefined && entry.size > options.maxFileSize) {
+            throw new OssupError(
+              'FILE_TOO_LARGE',
+              `${f.name} is ${entry.size} bytes; the maximum is ${options.maxFileSize}`,
+            );
+          }
+          if (!matchesAccept(options.accept, f)) {
+            throw new OssupError(
+              'FILE_TYPE_NOT_ALLOWED',
+              `${f.name} (${f.type}) is not an allowed type: ${options.accept.join(', ')}`,
+            );
+          }
+          const key = typeof uploadOptions.key === 'function' ? uploadOptions.key(f, entry.index) : undefined;
+          entry.proposedKey = key || objectKey({ prefix: options.keyPrefix || '', name: f.name });
+        } catch (error) {
+          entry.invalid = error;
+        }
+      }
+      for (const entry of entries) if (entry.invalid) finish(entry, 'error', entry.invalid);
+
+      const queue = entries.filter((e) => !e.invalid);
+      const worker = async () => {
+        for (let entry = queue.shift(); entry; entry = queue.shift()) {
+          if (entry.canceled || canceledAll) continue;
+          try {
+            finish(entry, 'success', await uploadEntry(entry));
+          } catch (error) {
+            finish(entry, entry.canceled ? 'canceled' : 'error', error);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+      const results = entries.map((e) =>
+        e.state === 'success'
+          ? { status: 'success', ...e.result }
+          : { status: e.state, name: e.public.name, error: e.error },
+      );
+      const summary = {
+        successful: results.filter((r) => r.status === 'success'),
+        failed: results.filter((r) => r.status === 'error'),
+        canceled: results.filter((r) => r.status === 'canceled'),
+        results,
+      };
+      task.emit('complete', summary);
+      return results;
+    }
+
+    function cancelEntry(entry) {
+      if (entry.state === 'success' || entry.state === 'error' || entry.state === 'canceled') return;
+      entry.canceled = true;
+      if (entry.abort) entry.abort();
+      if (entry.wake) entry.wake();
+      if (entry.state === 'queued') finish(entry, 'canceled', new OssupError('ABORTED', 'the upload was canceled'));
+    }
+
+    task.files = [];
+    task.cancel = (which) => {
+      if (which === undefined) {
+        canceledAll = true;
+        entries.forEach(cancelEntry);
+        return;
+      }
+      const entry = typeof which === 'number' ? entries[which] : entries.find((e) => e.public === which);
+      if (entry) cancelEntry(entry);
+    };
+    task.then = (a, b) => done.then(a, b);
+    task.catch = (b) => done.catch(b);
+    task.finally = (f) => done.finally(f);
+    // Start after the caller had a chance to attach listeners.
+    Promise.resolve()
+      .then(run)
+      .then(finished.resolve, (error) => {
+        task.emit('error', null, error);
+        finished.reject(error);
+      });
+    return task;
+  }
+
+  return { upload, transport, credentialMode: credentials.mode };
+}
