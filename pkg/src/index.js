@@ -31,3 +31,4 @@ export {
 export { OssupError } from './errors.js';
 export { randomSource, setRandomSource } from './random.js';
 export { createUploader } from './uploader.js';
+export { signHeaders } from './request-signing.js';

@@ -4,9 +4,12 @@ import { OssupError } from './errors.js';
 import { createEmitter } from './emitter.js';
 import { createCredentials } from './credentials.js';
 import { bucketUrl, describeFile, objectUrl } from './files.js';
-import { responseError, parseOssError } from './responses.js';
+import { responseError, parseOssError, lowerHeaders } from './responses.js';
 import { chooseTransport } from './platform.js';
-import { ready, objectKey, createCrc64, setClockOffset, formatDates, explainRequestSignature } from './core.js';
+import { ready, objectKey, createCrc64, setClockOffset } from './core.js';
+import { signHeaders, queryString } from './request-signing.js';
+import { uploadMultipart, abortMultipart } from './multipart.js';
+import { createCheckpointStore, memoryBackend } from './checkpoint.js';
 
 const DEFAULT_RETRY = {
   limit: 3,
@@ -45,6 +48,24 @@ const sleep = (ms, entry) =>
     };
   });
 
+/** At most `limit` requests in flight across all files of an uploader (WeChat: 10 in total). */
+function createLimiter(limit) {
+  let active = 0;
+  const waiting = [];
+  return async (fn) => {
+    if (active >= limit) await new Promise((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      if (waiting.length) waiting.shift()();
+    }
+  };
+}
+
+const aborted = () => new OssupError('ABORTED', 'the upload was canceled');
+
 function checkOptions(options) {
   if (!options || typeof options !== 'object')
     throw new OssupError('INVALID_OPTION', 'createUploader expects an options object');
@@ -77,12 +98,90 @@ export function createUploader(options) {
   const minFileSize = options.minFileSize !== undefined ? options.minFileSize : 1;
   const integrity = options.integrity !== false;
   const baseUrl = options.bucket || options.endpoint ? bucketUrl(options) : null;
+  const multipartThreshold = options.multipartThreshold !== undefined ? options.multipartThreshold : 8 * 1024 * 1024;
+  const canSignRequests = credentials.mode !== 'signForm' || typeof options.signRequest === 'function';
+  const limit = createLimiter(Math.max(1, Math.min(options.maxRequests || Infinity, transport.maxConcurrency || 64)));
+  const store = createCheckpointStore(
+    options.checkpointStorage || (transport.storage ? transport.storage(options) : memoryBackend()),
+    { maxAgeMs: options.checkpointMaxAge },
+  );
+
+  async function requestHeaders(method, key, query, headers) {
+    if (credentials.mode === 'signForm') {
+      if (!canSignRequests)
+        throw new OssupError('MISSING_OPTION', 'header-signed requests need `signRequest` in server-signed mode');
+      const extra = await options.signRequest({
+        method,
+        bucket: options.bucket,
+        region: options.region,
+        key,
+        query,
+        headers: { ...headers },
+      });
+      return { headers: { ...headers, ...lowerHeaders(extra) }, used: null };
+    }
+    const c = await credentials.signingCredentials();
+    const signed = signHeaders({
+      version: options.signatureVersion,
+      accessKeyId: c.accessKeyId,
+      accessKeySecret: c.accessKeySecret,
+      securityToken: c.securityToken,
+      region: options.region,
+      bucket: options.bucket,
+      method,
+      key,
+      query,
+      headers,
+    });
+    return { headers: signed, used: c };
+  }
+
+  /** One signed request to an object (`entry.aborts` lets cancel/pause stop it). OSS errors throw. */
+  async function request(entry, { method, key, query, headers = {}, body, onProgress }) {
+    if (!baseUrl)
+      throw new OssupError(
+        'MISSING_OPTION',
+        '`bucket` and `region` (or `endpoint`) are needed for header-signed requests',
+      );
+    return limit(async () => {
+      const signed = await requestHeaders(method, key, query, headers);
+      entry.usedCredentials = signed.used;
+      const sent = transport.request({
+        method,
+        url: objectUrl(baseUrl, key) + queryString(query),
+        headers: signed.headers,
+        body,
+        timeout,
+        onProgress,
+      });
+      entry.aborts.add(sent.abort);
+      try {
+        const answer = await sent.promise;
+        answer.headers = lowerHeaders(answer.headers);
+        if (answer.status < 200 || answer.status >= 300)
+          throw responseError(answer.status, answer.body, answer.headers);
+        return answer;
+      } finally {
+        entry.aborts.delete(sent.abort);
+      }
+    });
+  }
 
   function upload(files, uploadOptions = {}) {
     const list = Array.isArray(files) ? files : files && files.tempFiles ? files.tempFiles : [files];
     const task = createEmitter();
     const entries = [];
     let canceledAll = false;
+    let pausedUntil = null; // a promise while paused
+    let resumeNow = null;
+    const whilePaused = async (entry) => {
+      while (pausedUntil && !(entry && entry.canceled))
+        await Promise.race([pausedUntil, entry ? entry.canceledSignal : pausedUntil]);
+    };
+    const setState = (entry, state) => {
+      entry.state = state;
+      entry.public.state = state;
+    };
     let finished;
     const done = new Promise((resolve, reject) => {
       finished = { resolve, reject };
@@ -127,8 +226,7 @@ export function createUploader(options) {
     };
 
     const finish = (entry, state, value) => {
-      entry.state = state;
-      entry.public.state = state;
+      setState(entry, state);
       if (state === 'success') {
         entry.result = value;
         progress(entry, entry.size);
@@ -159,29 +257,16 @@ export function createUploader(options) {
     // The response of a lost PostObject may have been a success: with forbid-overwrite the
     // retry then meets 409 FileAlreadyExists. Report success only if what is stored is ours
     // (size and CRC-64; DESIGN-NOTES "A retry after a lost response").
-    async function storedIsOurs(entry, url) {
+    async function storedIsOurs(entry) {
       const crc = await localCrc(entry);
-      if (!crc || !transport.request) return false;
-      let headers = {};
-      const signer = await credentials.signingCredentials();
-      if (signer && options.bucket) {
-        const dates = formatDates();
-        headers = { 'x-oss-date': dates.dateTime, 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' };
-        if (signer.securityToken) headers['x-oss-security-token'] = signer.securityToken;
-        headers.authorization = explainRequestSignature('v4', {
-          accessKeyId: signer.accessKeyId,
-          accessKeySecret: signer.accessKeySecret,
-          region: options.region,
-          method: 'HEAD',
-          bucket: options.bucket,
-          key: entry.key,
-          headers,
-        }).authorization;
-      }
+      if (!crc || !transport.request || !canSignRequests) return false;
       try {
-        const head = await transport.request({ method: 'HEAD', url, headers, timeout }).promise;
-        const h = head.headers || {};
-        return head.status === 200 && Number(h['content-length']) === entry.size && h['x-oss-hash-crc64ecma'] === crc;
+        const head = await request(entry, {
+          method: 'HEAD',
+          key: entry.key,
+          headers: { 'content-type': entry.file.type },
+        });
+        return Number(head.headers['content-length']) === entry.size && head.headers['x-oss-hash-crc64ecma'] === crc;
       } catch {
         return false;
       }
@@ -218,23 +303,28 @@ export function createUploader(options) {
       entry.url = objectUrl(base, entry.key);
       const crcPromise = localCrc(entry);
       let headers = {};
-      const request = transport.postObject({
-        url: `${base}/`,
-        fields,
-        file: entry.file,
-        timeout,
-        onProgress: (sent, total) => {
-          const share = total ? Math.min(1, sent / total) : 0;
-          progress(entry, Math.min(entry.size, Math.round(share * entry.size)));
-        },
-        onHeaders: (h) => {
-          headers = { ...headers, ...h };
-        },
+      const answer = await limit(async () => {
+        const posting = transport.postObject({
+          url: `${base}/`,
+          fields,
+          file: entry.file,
+          timeout,
+          onProgress: (sent, total) => {
+            const share = total ? Math.min(1, sent / total) : 0;
+            progress(entry, Math.min(entry.size, Math.round(share * entry.size)));
+          },
+          onHeaders: (h) => {
+            headers = { ...headers, ...h };
+          },
+        });
+        entry.aborts.add(posting.abort);
+        try {
+          return await posting.promise;
+        } finally {
+          entry.aborts.delete(posting.abort);
+        }
       });
-      entry.abort = request.abort;
-      const answer = await request.promise;
-      entry.abort = null;
-      headers = { ...headers, ...(answer.headers || {}) };
+      headers = { ...headers, ...lowerHeaders(answer.headers) };
       const expected = Number(fields.success_action_status || 204);
       if (answer.status !== expected && answer.status !== 203 && !(answer.status >= 200 && answer.status < 300)) {
         throw responseError(answer.status, answer.body, headers);
@@ -270,32 +360,27 @@ export function createUploader(options) {
       return true;
     }
 
-    async function uploadEntry(entry) {
-      entry.state = 'uploading';
-      entry.public.state = 'uploading';
-      entry.lastTime = Date.now();
+    /**
+     * Runs `once` until it succeeds, the error is final, or the file is canceled: backoff with
+     * jitter on network errors, timeouts and 5xx; one credential refresh on an expired token;
+     * one clock correction on a skew error; attempts interrupted by pause() do not count.
+     */
+    async function withRetries(entry, once, recover) {
       let refreshed = false;
       let clockFixed = false;
       for (let attempt = 1; ; attempt++) {
-        if (entry.canceled) throw new OssupError('ABORTED', 'the upload was canceled');
+        await whilePaused(entry);
+        if (entry.canceled) throw aborted();
         try {
-          return await postOnce(entry);
-        } catch (caught) {
-          const error = caught;
-          if (entry.canceled) throw new OssupError('ABORTED', 'the upload was canceled');
-          if (error.code === 'FileAlreadyExists' && attempt > 1 && (await storedIsOurs(entry, entry.url))) {
-            const crc = await localCrc(entry);
-            return {
-              key: entry.key,
-              url: entry.url,
-              etag: undefined,
-              crc64: crc,
-              size: entry.size,
-              name: entry.file.name,
-              integrity: 'verified',
-              recovered: true,
-            };
+          return await once(attempt);
+        } catch (error) {
+          if (entry.canceled) throw aborted();
+          if (pausedUntil) {
+            attempt--;
+            continue;
           }
+          const recovered = recover ? await recover(error, attempt) : undefined;
+          if (recovered) return recovered;
           const skewed =
             error.code === 'RequestTimeTooSkewed' ||
             (error.code === 'AccessDenied' && /expired/i.test(error.ossMessage || ''));
@@ -320,14 +405,58 @@ export function createUploader(options) {
           if (!allowed) throw error;
           let delay = Math.min(retry.backoffLimit, retry.delay * 2 ** (attempt - 1));
           if (retry.jitter) delay = Math.round(delay * (0.5 + Math.random() / 2));
-          entry.state = 'retrying';
-          entry.public.state = 'retrying';
+          setState(entry, 'retrying');
           task.emit('retry', entry.public, { attempt, delay, error });
           await sleep(delay, entry);
-          entry.state = 'uploading';
-          entry.public.state = 'uploading';
-          progress(entry, 0);
+          setState(entry, 'uploading');
         }
+      }
+    }
+
+    // After a lost response, a retry with forbid-overwrite meets FileAlreadyExists: success
+    // only if what is stored is ours (DESIGN-NOTES "A retry after a lost response").
+    async function recoverExisting(entry, error, attempt) {
+      if (error.code !== 'FileAlreadyExists' || attempt < 2 || !(await storedIsOurs(entry))) return undefined;
+      return {
+        key: entry.key,
+        url: entry.url,
+        crc64: await localCrc(entry),
+        size: entry.size,
+        name: entry.file.name,
+        integrity: 'verified',
+        recovered: true,
+      };
+    }
+
+    const multipartContext = {
+      transport,
+      store,
+      options,
+      request,
+      withRetries,
+      progress: (entry, loaded) => progress(entry, loaded),
+      emit: (event, entry, info) => task.emit(event, entry.public, info),
+      whilePaused: (entry) => whilePaused(entry),
+    };
+
+    async function uploadEntry(entry) {
+      setState(entry, 'uploading');
+      entry.lastTime = Date.now();
+      const big =
+        entry.size >= multipartThreshold && transport.request && transport.readRange && canSignRequests && baseUrl;
+      if (!big)
+        return withRetries(
+          entry,
+          () => postOnce(entry),
+          (error, attempt) => recoverExisting(entry, error, attempt),
+        );
+      entry.key = entry.proposedKey;
+      try {
+        const done = await uploadMultipart(multipartContext, entry);
+        return { ...done, url: objectUrl(baseUrl, done.key), size: entry.size, name: entry.file.name };
+      } catch (error) {
+        if (entry.canceled) await abortMultipart(multipartContext, entry);
+        throw error;
       }
     }
 
@@ -340,7 +469,10 @@ export function createUploader(options) {
         );
       }
       list.forEach((input, index) => {
-        const entry = { index, state: 'queued', loaded: 0, speed: 0, lastLoaded: 0, lastTime: 0 };
+        const entry = { index, state: 'queued', loaded: 0, speed: 0, lastLoaded: 0, lastTime: 0, aborts: new Set() };
+        entry.canceledSignal = new Promise((resolve) => {
+          entry.signalCanceled = resolve;
+        });
         entry.public = { index, name: undefined, size: undefined, state: 'queued', cancel: () => cancelEntry(entry) };
         try {
           entry.file = describeFile(input, index);
@@ -389,6 +521,7 @@ export function createUploader(options) {
       const queue = entries.filter((e) => !e.invalid);
       const worker = async () => {
         for (let entry = queue.shift(); entry; entry = queue.shift()) {
+          await whilePaused(entry);
           if (entry.canceled || canceledAll) continue;
           try {
             finish(entry, 'success', await uploadEntry(entry));
@@ -416,7 +549,8 @@ export function createUploader(options) {
     function cancelEntry(entry) {
       if (entry.state === 'success' || entry.state === 'error' || entry.state === 'canceled') return;
       entry.canceled = true;
-      if (entry.abort) entry.abort();
+      entry.signalCanceled();
+      for (const abort of entry.aborts) abort();
       if (entry.wake) entry.wake();
       if (entry.state === 'queued') finish(entry, 'canceled', new OssupError('ABORTED', 'the upload was canceled'));
     }
@@ -430,6 +564,26 @@ export function createUploader(options) {
       }
       const entry = typeof which === 'number' ? entries[which] : entries.find((e) => e.public === which);
       if (entry) cancelEntry(entry);
+    };
+    // Pause: no new parts or files start, in-flight part requests are aborted (their attempts do
+    // not count) and resume where they were; a PostObject in flight finishes.
+    task.pause = () => {
+      if (pausedUntil) return;
+      pausedUntil = new Promise((resolve) => {
+        resumeNow = resolve;
+      });
+      for (const entry of entries) {
+        if (entry.uploadId) for (const abort of entry.aborts) abort();
+      }
+      task.emit('pause');
+    };
+    task.resume = () => {
+      if (!pausedUntil) return;
+      const resolve = resumeNow;
+      pausedUntil = null;
+      resumeNow = null;
+      resolve();
+      task.emit('resume');
     };
     task.then = (a, b) => done.then(a, b);
     task.catch = (b) => done.catch(b);

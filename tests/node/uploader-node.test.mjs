@@ -292,8 +292,8 @@ test('cancel one file mid-upload; the others finish; concurrency is respected', 
     },
   };
   const { uploader } = stsUploader(server, { concurrency: 2, transport });
-  server.faults.add({ op: 'PostObject', action: 'delay', delayMs: 400, times: 1 });
-  const task = uploader.upload(paths);
+  server.faults.add({ op: 'PostObject', key: 'tests/slow-0', action: 'delay', delayMs: 400, times: 1 });
+  const task = uploader.upload(paths, { key: (file, index) => `tests/slow-${index}` });
   const canceled = [];
   task.on('cancel', (file) => canceled.push(file.index));
   setTimeout(() => task.cancel(0), 100);

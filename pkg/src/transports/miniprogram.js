@@ -75,6 +75,25 @@ export function miniProgramTransport(api, flavor) {
     maxConcurrency: 10,
     defaultTimeout: alipay ? 30000 : 60000,
 
+    /** Checkpoints in the platform's storage; Alipay's storage API takes objects. */
+    storage() {
+      if (alipay) {
+        return {
+          get: (key) => {
+            const res = api.getStorageSync({ key });
+            return res && res.data !== undefined && res.data !== null ? res.data : null;
+          },
+          set: (key, data) => api.setStorageSync({ key, data }),
+          remove: (key) => api.removeStorageSync({ key }),
+        };
+      }
+      return {
+        get: (key) => api.getStorageSync(key) || null,
+        set: (key, data) => api.setStorageSync(key, data),
+        remove: (key) => api.removeStorageSync(key),
+      };
+    },
+
     /** Fills in `size` when the picker did not give it. */
     stat(file) {
       if (typeof file.size === 'number') return Promise.resolve(file.size);

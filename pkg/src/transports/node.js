@@ -1,7 +1,9 @@
 // Node: node:http(s) with a streamed multipart body. Not fetch + FormData: fetch reports no
 // upload progress, and streaming the file keeps memory flat for big files while sending an
 // exact Content-Length.
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
@@ -101,6 +103,25 @@ export function nodeTransport() {
     name: 'node',
     maxConcurrency: 64,
     defaultTimeout: 0,
+    /** Checkpoints as files in `checkpointDir` (default: the OS temp dir). */
+    storage(options = {}) {
+      const dir = options.checkpointDir || join(tmpdir(), 'ossup-checkpoints');
+      const file = (key) => join(dir, `${key.replace(/[^a-zA-Z0-9_-]/g, '_')}.json`);
+      return {
+        get: (key) => {
+          try {
+            return readFileSync(file(key), 'utf8');
+          } catch {
+            return null;
+          }
+        },
+        set: (key, value) => {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(file(key), value);
+        },
+        remove: (key) => rmSync(file(key), { force: true }),
+      };
+    },
     async stat(file) {
       if (typeof file.size === 'number') return file.size;
       if (!file.path) throw new OssupError('INVALID_FILE', `${file.name}: pass a path or bytes`);

@@ -52,6 +52,14 @@ export function webTransport() {
     name: 'web',
     maxConcurrency: 6, // browsers open at most 6 connections per host over HTTP/1.1
     defaultTimeout: 0,
+    storage() {
+      if (typeof localStorage === 'undefined') return undefined;
+      return {
+        get: (key) => localStorage.getItem(key),
+        set: (key, value) => localStorage.setItem(key, value),
+        remove: (key) => localStorage.removeItem(key),
+      };
+    },
     stat(file) {
       if (typeof file.size === 'number') return Promise.resolve(file.size);
       return Promise.reject(new OssupError('INVALID_FILE', `${file.name}: in a browser, pass a File or Blob`));
