@@ -34,17 +34,8 @@ export function signHeaders(options) {
     throw new OssupError('INVALID_OPTION', '`version` must be "v4" (default) or "v1"');
   }
   if (securityToken) headers['x-oss-security-token'] = securityToken;
-  const sign = version === 'v1' ? signRequestV1 : signRequestV4;
-  headers.authorization = sign({
-    accessKeyId,
-    accessKeySecret,
-    region,
-    method,
-    bucket,
-    key,
-    headers,
-    query: query || {},
-  });
+  const request = { accessKeyId, accessKeySecret, method, bucket, key, headers, query: query || {} };
+  headers.authorization = version === 'v1' ? signRequestV1(request) : signRequestV4({ ...request, region });
   return headers;
 }
 
