@@ -80,6 +80,13 @@ edit(
   'const cachedTextEncoder = { encode: utf8Encode, encodeInto: utf8EncodeInto };\n',
   'encoder',
 );
+// wasm2js grows memory by swapping in a new ArrayBuffer without detaching the old one, so a
+// view is stale when its buffer is not the memory's current buffer (not only when empty).
+edit(
+  /if \(cachedUint8ArrayMemory0 === null \|\| cachedUint8ArrayMemory0\.byteLength === 0\) \{/,
+  'if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer) {',
+  'memory view',
+);
 edit(
   /async function __wbg_load\([\s\S]*$/,
   'export { __wbg_get_imports };\nexport function __ossup_instantiated(instance) {\n    return __wbg_finalize_init(instance, undefined);\n}\n',

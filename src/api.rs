@@ -508,7 +508,12 @@ pub fn build_post_form(options_json: &str, default_now: u64) -> Result<String> {
     f.content_type = o.string("contentType")?;
     f.content_types = o.strings("contentTypes")?;
     if let Some(status) = o.number("successActionStatus")? {
-        f.success_action_status = u16::try_from(status).unwrap_or(0);
+        f.success_action_status = u16::try_from(status).map_err(|_| {
+            Error::invalid(
+                "successActionStatus",
+                format!("is {status}; OSS accepts 200, 201 or 204"),
+            )
+        })?;
     }
     f.forbid_overwrite = o.boolean("forbidOverwrite")?.unwrap_or(true);
     f.headers = o.pairs_required("headers")?;

@@ -271,6 +271,12 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         });
     }
     if let Some((min, max)) = o.content_length_range {
+        if min > max {
+            return Err(Error::invalid(
+                "contentLengthRange",
+                format!("is [{min}, {max}]: the minimum must not exceed the maximum"),
+            ));
+        }
         policy_conditions.push(Condition::ContentLengthRange { min, max });
     }
     if !o.content_types.is_empty() {

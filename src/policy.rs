@@ -367,7 +367,15 @@ pub fn encode_policy(policy_json: &str) -> Result<String> {
         return Err(Error::Missing("policy"));
     }
     check_document(policy_json)?;
-    Ok(base64(policy_json.as_bytes()))
+    let encoded = base64(policy_json.as_bytes());
+    // oss-spec §1: a form field value is at most 2 MB.
+    if encoded.len() > 2 * 1024 * 1024 {
+        return Err(Error::invalid(
+            "policy",
+            "is larger than 2 MB once encoded; OSS limits a form field to 2 MB",
+        ));
+    }
+    Ok(encoded)
 }
 
 #[cfg(test)]

@@ -84,10 +84,41 @@ function call(fn) {
   }
 }
 
+// A lone UTF-16 surrogate cannot be UTF-8: it would silently become U+FFFD on the way in.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+
+function checkText(code, what, text) {
+  if (typeof text !== 'string') throw new OssupError(code, `${what} must be a string`);
+  if (LONE_SURROGATE.test(text)) {
+    throw new OssupError(
+      code,
+      `${what} has a lone UTF-16 surrogate (broken Unicode, e.g. half an emoji): fix the string`,
+    );
+  }
+  return text;
+}
+
+/** Checks every value under a top-level option; errors name that option. */
+function checkValues(what, option, value, depth = 0) {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new OssupError('INVALID_OPTION', `${what}: \`${option}\` has ${value}; pass a finite number`);
+  }
+  if (typeof value === 'bigint') {
+    throw new OssupError('INVALID_OPTION', `${what}: \`${option}\` is a BigInt; pass a number or a string`);
+  }
+  if (typeof value === 'string') checkText('INVALID_OPTION', `${what}: \`${option}\``, value);
+  if (value && typeof value === 'object' && depth < 8) {
+    for (const key of Object.keys(value)) checkValues(what, option, value[key], depth + 1);
+  }
+}
+
 function toJson(what, options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new OssupError('INVALID_OPTION', `${what} expects an options object`);
   }
+  // NaN and Infinity would become null (an absent option) in JSON, and a lone surrogate U+FFFD:
+  // refuse them instead, naming the option.
+  for (const key of Object.keys(options)) checkValues(what, key, options[key]);
   try {
     return JSON.stringify(options);
   } catch (error) {
@@ -105,10 +136,10 @@ function toBytes(what, data) {
 
 function crcText(what, value) {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
+  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) {
     throw new OssupError(
       'INVALID_CRC64',
-      `${what} must be a CRC-64 as a decimal string (a JS number cannot hold 64 bits exactly)`,
+      `\`${what}\` must be a CRC-64 as a decimal string of digits, as in x-oss-hash-crc64ecma (a JS number cannot hold 64 bits exactly)`,
     );
   }
   return value;
@@ -130,8 +161,7 @@ export function now() {
 
 /** base64 `policy` field of a policy JSON text, checked, byte for byte. */
 export function encodePolicy(policyJson) {
-  if (typeof policyJson !== 'string')
-    throw new OssupError('INVALID_OPTION', 'encodePolicy expects the policy JSON text as a string');
+  checkText('INVALID_OPTION', 'encodePolicy: the policy JSON text', policyJson);
   return call((c) => c.encodePolicy(policyJson));
 }
 
@@ -169,6 +199,9 @@ export function signRequestV4(options) {
 
 /** `{ authorization, stringToSign, canonicalRequest? }`, to compare with a SignatureDoesNotMatch answer. */
 export function explainRequestSignature(version, options) {
+  if (version !== 'v1' && version !== 'v4') {
+    throw new OssupError('INVALID_OPTION', 'explainRequestSignature: `version` must be "v1" or "v4"');
+  }
   return JSON.parse(
     call((c) => c.signRequest(version, toJson(`signRequest${String(version).toUpperCase()}`, options))),
   );
@@ -176,6 +209,12 @@ export function explainRequestSignature(version, options) {
 
 /** `{ iso, date, dateTime, http }` for `at` (ms) or the signing clock. */
 export function formatDates(at) {
+  if (at !== undefined && typeof at !== 'number') {
+    throw new OssupError(
+      'INVALID_OPTION',
+      'formatDates: `now` must be milliseconds since 1970 (a number), e.g. Date.now()',
+    );
+  }
   return JSON.parse(call((c) => c.formatDates(at === undefined ? now() : at)));
 }
 
@@ -183,10 +222,14 @@ export function formatDates(at) {
 
 /** base64 `callback` from a JSON string (as is) or `{ callbackUrl, callbackBody, … }`. */
 export function encodeCallback(callback) {
-  if (typeof callback !== 'string' && (callback === null || typeof callback !== 'object')) {
-    throw new OssupError('INVALID_OPTION', 'encodeCallback expects a JSON string or an object');
+  if (typeof callback !== 'string' && (callback === null || typeof callback !== 'object' || Array.isArray(callback))) {
+    throw new OssupError('INVALID_OPTION', 'encodeCallback: `callback` must be a JSON string or an object');
   }
-  return call((c) => c.encodeCallback(JSON.stringify(callback)));
+  const json =
+    typeof callback === 'string'
+      ? JSON.stringify(checkText('INVALID_OPTION', 'encodeCallback: `callback`', callback))
+      : toJson('encodeCallback', callback);
+  return call((c) => c.encodeCallback(json));
 }
 
 /** base64 `x-oss-callback-var` from `{ 'x:name': 'value' }`. */
@@ -205,13 +248,14 @@ export function objectKey(options = {}) {
 
 /** Returns `key`, or throws INVALID_OBJECT_KEY saying what OSS would reject. */
 export function validateKey(key) {
-  if (typeof key !== 'string') throw new OssupError('INVALID_OBJECT_KEY', 'an object key must be a string');
+  checkText('INVALID_OBJECT_KEY', 'an object key', key);
   return call((c) => c.validateKey(key));
 }
 
 /** A key prefix as a folder (`/a/b` → `a/b/`). */
 export function normalizePrefix(prefix) {
-  if (typeof prefix !== 'string') throw new OssupError('INVALID_OPTION', 'a key prefix must be a string');
+  if (typeof prefix !== 'string') throw new OssupError('INVALID_OPTION', 'normalizePrefix: `prefix` must be a string');
+  checkText('INVALID_OBJECT_KEY', 'normalizePrefix: `prefix`', prefix);
   return call((c) => c.normalizePrefix(prefix));
 }
 

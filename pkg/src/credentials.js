@@ -96,9 +96,12 @@ export function createCredentials(options) {
             contentType: request.contentType,
           });
         } catch (error) {
+          // Retry what may pass next time (network, 5xx); a 4xx from your server is an answer.
+          const status = error && (error.status || error.statusCode);
           throw new OssupError('SIGN_FORM_FAILED', `signForm failed: ${error && error.message}`, {
             cause: error,
-            retryable: true,
+            status: typeof status === 'number' ? status : undefined,
+            retryable: !(typeof status === 'number' && status < 500),
           });
         }
         const fields = answer && answer.fields ? answer.fields : answer;

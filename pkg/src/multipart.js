@@ -67,7 +67,7 @@ export async function uploadMultipart(ctx, entry) {
     partSize,
     firstCrc: crc64(first),
     lastCrc,
-    bucket: options.bucket,
+    bucket: entry.dest.bucket,
     keyPrefix: options.keyPrefix,
   });
   let checkpoint = options.resume === false ? null : store.load(id);
@@ -104,7 +104,15 @@ export async function uploadMultipart(ctx, entry) {
     });
     const uploadId = tag(answer.body, 'UploadId');
     if (!uploadId) throw new OssupError('MALFORMED_RESPONSE', 'InitiateMultipartUpload answered without an UploadId');
-    checkpoint = { uploadId, key: entry.key, size, partSize, parts: [], createdAt: Date.now(), bucket: options.bucket };
+    checkpoint = {
+      uploadId,
+      key: entry.key,
+      size,
+      partSize,
+      parts: [],
+      createdAt: Date.now(),
+      bucket: entry.dest.bucket,
+    };
     store.save(id, checkpoint);
   }
   entry.uploadId = checkpoint.uploadId;

@@ -6,7 +6,8 @@ import { createCredentials } from './credentials.js';
 import { bucketUrl, describeFile, objectUrl } from './files.js';
 import { responseError, parseOssError, lowerHeaders } from './responses.js';
 import { chooseTransport } from './platform.js';
-import { ready, objectKey, createCrc64, setClockOffset } from './core.js';
+import { ready, objectKey, createCrc64, setClockOffset, now } from './core.js';
+import { vodDestination } from './vod.js';
 import { signHeaders, queryString } from './request-signing.js';
 import { uploadMultipart, abortMultipart } from './multipart.js';
 import { createCheckpointStore, memoryBackend } from './checkpoint.js';
@@ -69,7 +70,7 @@ const aborted = () => new OssupError('ABORTED', 'the upload was canceled');
 function checkOptions(options) {
   if (!options || typeof options !== 'object')
     throw new OssupError('INVALID_OPTION', 'createUploader expects an options object');
-  const signsItself = options.signForm === undefined;
+  const signsItself = options.signForm === undefined && options.vodCredentials === undefined;
   if (signsItself && !options.bucket)
     throw new OssupError('MISSING_OPTION', '`bucket` is required (the bucket name, e.g. my-bucket)');
   if (signsItself && !options.region)
@@ -90,30 +91,56 @@ function checkOptions(options) {
  */
 export function createUploader(options) {
   checkOptions(options);
-  const credentials = createCredentials(options);
+  // Where files go and who signs: one destination for the uploader, or one per file in VOD mode.
+  const destination = (config, credentials) => ({
+    bucket: config.bucket,
+    region: config.region,
+    baseUrl: config.bucket || config.endpoint ? bucketUrl(config) : null,
+    credentials,
+    canSignRequests: credentials.mode !== 'signForm' || typeof options.signRequest === 'function',
+  });
+  const defaultDestination =
+    options.vodCredentials === undefined ? destination(options, createCredentials(options)) : null;
+  if (!defaultDestination && typeof options.vodCredentials !== 'function') {
+    throw new OssupError(
+      'INVALID_OPTION',
+      '`vodCredentials` must be an async function (file) => ({ uploadAddress, uploadAuth, videoId })',
+    );
+  }
+  async function resolveDestination(entry) {
+    if (defaultDestination) return defaultDestination;
+    const vod = await vodDestination(
+      options,
+      { name: entry.file.name, size: entry.size, type: entry.file.type, index: entry.index, input: entry.input },
+      (getter) => createCredentials({ credentials: getter, refreshBeforeExpiry: options.refreshBeforeExpiry }),
+      now,
+    );
+    entry.videoId = vod.videoId;
+    entry.proposedKey = vod.key;
+    return destination({ bucket: vod.bucket, region: vod.region, endpoint: vod.endpoint }, vod.credentials);
+  }
   const transport = options.transport || chooseTransport();
   const retry = retryOptions(options.retry);
   const concurrency = Math.min(options.concurrency || 3, transport.maxConcurrency || Infinity);
   const timeout = options.timeout !== undefined ? options.timeout : transport.defaultTimeout;
   const minFileSize = options.minFileSize !== undefined ? options.minFileSize : 1;
   const integrity = options.integrity !== false;
-  const baseUrl = options.bucket || options.endpoint ? bucketUrl(options) : null;
   const multipartThreshold = options.multipartThreshold !== undefined ? options.multipartThreshold : 8 * 1024 * 1024;
-  const canSignRequests = credentials.mode !== 'signForm' || typeof options.signRequest === 'function';
   const limit = createLimiter(Math.max(1, Math.min(options.maxRequests || Infinity, transport.maxConcurrency || 64)));
   const store = createCheckpointStore(
     options.checkpointStorage || (transport.storage ? transport.storage(options) : memoryBackend()),
     { maxAgeMs: options.checkpointMaxAge },
   );
 
-  async function requestHeaders(method, key, query, headers) {
+  async function requestHeaders(dest, method, key, query, headers) {
+    const credentials = dest.credentials;
     if (credentials.mode === 'signForm') {
-      if (!canSignRequests)
+      if (!dest.canSignRequests)
         throw new OssupError('MISSING_OPTION', 'header-signed requests need `signRequest` in server-signed mode');
       const extra = await options.signRequest({
         method,
-        bucket: options.bucket,
-        region: options.region,
+        bucket: dest.bucket,
+        region: dest.region,
         key,
         query,
         headers: { ...headers },
@@ -126,8 +153,8 @@ export function createUploader(options) {
       accessKeyId: c.accessKeyId,
       accessKeySecret: c.accessKeySecret,
       securityToken: c.securityToken,
-      region: options.region,
-      bucket: options.bucket,
+      region: dest.region,
+      bucket: dest.bucket,
       method,
       key,
       query,
@@ -138,17 +165,18 @@ export function createUploader(options) {
 
   /** One signed request to an object (`entry.aborts` lets cancel/pause stop it). OSS errors throw. */
   async function request(entry, { method, key, query, headers = {}, body, onProgress }) {
-    if (!baseUrl)
+    const dest = entry.dest;
+    if (!dest.baseUrl)
       throw new OssupError(
         'MISSING_OPTION',
         '`bucket` and `region` (or `endpoint`) are needed for header-signed requests',
       );
     return limit(async () => {
-      const signed = await requestHeaders(method, key, query, headers);
+      const signed = await requestHeaders(dest, method, key, query, headers);
       entry.usedCredentials = signed.used;
       const sent = transport.request({
         method,
-        url: objectUrl(baseUrl, key) + queryString(query),
+        url: objectUrl(dest.baseUrl, key) + queryString(query),
         headers: signed.headers,
         body,
         timeout,
@@ -168,7 +196,12 @@ export function createUploader(options) {
   }
 
   function upload(files, uploadOptions = {}) {
-    const list = Array.isArray(files) ? files : files && files.tempFiles ? files.tempFiles : [files];
+    const list =
+      files === undefined || files === null
+        ? []
+        : Array.isArray(files)
+          ? files
+          : files.tempFiles || files.apFilePaths || files.tempFilePaths || [files];
     const task = createEmitter();
     const entries = [];
     let canceledAll = false;
@@ -259,7 +292,7 @@ export function createUploader(options) {
     // (size and CRC-64; DESIGN-NOTES "A retry after a lost response").
     async function storedIsOurs(entry) {
       const crc = await localCrc(entry);
-      if (!crc || !transport.request || !canSignRequests) return false;
+      if (!crc || !transport.request || !entry.dest.canSignRequests) return false;
       try {
         const head = await request(entry, {
           method: 'HEAD',
@@ -274,13 +307,13 @@ export function createUploader(options) {
 
     async function postOnce(entry) {
       const proposedKey = entry.key || entry.proposedKey;
-      const signed = await credentials.form({
+      const signed = await entry.dest.credentials.form({
         key: proposedKey,
         name: entry.file.name,
         size: entry.size,
         contentType: entry.file.type,
-        region: options.region,
-        bucket: options.bucket,
+        region: entry.dest.region,
+        bucket: entry.dest.bucket,
         signatureVersion: options.signatureVersion,
         expiresIn: options.formExpiresIn,
         forbidOverwrite: options.forbidOverwrite !== false,
@@ -294,7 +327,7 @@ export function createUploader(options) {
       const fields = signed.fields;
       entry.key = fields.key || proposedKey;
       if (!fields.key) fields.key = entry.key;
-      const base = signed.url ? String(signed.url).replace(/\/+$/, '') : baseUrl;
+      const base = signed.url ? String(signed.url).replace(/\/+$/, '') : entry.dest.baseUrl;
       if (!base)
         throw new OssupError(
           'MISSING_OPTION',
@@ -384,7 +417,7 @@ export function createUploader(options) {
           const skewed =
             error.code === 'RequestTimeTooSkewed' ||
             (error.code === 'AccessDenied' && /expired/i.test(error.ossMessage || ''));
-          if (skewed && !clockFixed && credentials.mode !== 'signForm' && learnClock(error)) {
+          if (skewed && !clockFixed && entry.dest.credentials.mode !== 'signForm' && learnClock(error)) {
             clockFixed = true;
             task.emit('retry', entry.public, { attempt, delay: 0, error, reason: 'clock-skew' });
             continue;
@@ -392,7 +425,7 @@ export function createUploader(options) {
           if (
             TOKEN_CODES.includes(error.code) &&
             !refreshed &&
-            (await credentials.refreshAfter(error, entry.usedCredentials))
+            (await entry.dest.credentials.refreshAfter(error, entry.usedCredentials))
           ) {
             refreshed = true;
             task.emit('retry', entry.public, { attempt, delay: 0, error, reason: 'credentials-refreshed' });
@@ -442,8 +475,16 @@ export function createUploader(options) {
     async function uploadEntry(entry) {
       setState(entry, 'uploading');
       entry.lastTime = Date.now();
+      task.emit('start', entry.public);
+      entry.dest = await resolveDestination(entry);
+      if (entry.videoId !== undefined)
+        task.emit('vod', entry.public, { videoId: entry.videoId, key: entry.proposedKey });
       const big =
-        entry.size >= multipartThreshold && transport.request && transport.readRange && canSignRequests && baseUrl;
+        entry.size >= multipartThreshold &&
+        transport.request &&
+        transport.readRange &&
+        entry.dest.canSignRequests &&
+        entry.dest.baseUrl;
       if (!big)
         return withRetries(
           entry,
@@ -453,7 +494,7 @@ export function createUploader(options) {
       entry.key = entry.proposedKey;
       try {
         const done = await uploadMultipart(multipartContext, entry);
-        return { ...done, url: objectUrl(baseUrl, done.key), size: entry.size, name: entry.file.name };
+        return { ...done, url: objectUrl(entry.dest.baseUrl, done.key), size: entry.size, name: entry.file.name };
       } catch (error) {
         if (entry.canceled) await abortMultipart(multipartContext, entry);
         throw error;
@@ -468,21 +509,6 @@ export function createUploader(options) {
           `${list.length} files given; at most ${options.maxFiles} are allowed per upload`,
         );
       }
-      list.forEach((input, index) => {
-        const entry = { index, state: 'queued', loaded: 0, speed: 0, lastLoaded: 0, lastTime: 0, aborts: new Set() };
-        entry.canceledSignal = new Promise((resolve) => {
-          entry.signalCanceled = resolve;
-        });
-        entry.public = { index, name: undefined, size: undefined, state: 'queued', cancel: () => cancelEntry(entry) };
-        try {
-          entry.file = describeFile(input, index);
-          entry.public.name = entry.file.name;
-        } catch (error) {
-          entry.invalid = error;
-        }
-        entries.push(entry);
-      });
-      task.files = entries.map((e) => e.public);
       await ready();
       // Restrictions, before any request (Uppy's model): a file that breaks one fails alone.
       for (const entry of entries) {
@@ -555,7 +581,23 @@ export function createUploader(options) {
       if (entry.state === 'queued') finish(entry, 'canceled', new OssupError('ABORTED', 'the upload was canceled'));
     }
 
-    task.files = [];
+    // Entries exist as soon as upload() returns, so task.files[i].cancel() works at once.
+    list.forEach((input, index) => {
+      const entry = { index, state: 'queued', loaded: 0, speed: 0, lastLoaded: 0, lastTime: 0, aborts: new Set() };
+      entry.input = input;
+      entry.canceledSignal = new Promise((resolve) => {
+        entry.signalCanceled = resolve;
+      });
+      entry.public = { index, name: undefined, size: undefined, state: 'queued', cancel: () => cancelEntry(entry) };
+      try {
+        entry.file = describeFile(input, index);
+        entry.public.name = entry.file.name;
+      } catch (error) {
+        entry.invalid = error;
+      }
+      entries.push(entry);
+    });
+    task.files = entries.map((e) => e.public);
     task.cancel = (which) => {
       if (which === undefined) {
         canceledAll = true;
@@ -598,5 +640,5 @@ export function createUploader(options) {
     return task;
   }
 
-  return { upload, transport, credentialMode: credentials.mode };
+  return { upload, transport, credentialMode: defaultDestination ? defaultDestination.credentials.mode : 'vod' };
 }

@@ -45,6 +45,37 @@ impl Credentials {
     }
 }
 
+/// The string a PostObject signature covers is the base64 `policy` field; passing the JSON
+/// itself is a common mistake that OSS would answer with SignatureDoesNotMatch.
+pub(crate) fn check_policy_field(policy: &str) -> Result<()> {
+    if policy.is_empty() {
+        return Err(Error::Missing("policy"));
+    }
+    let decoded = crate::encoding::base64_decode(policy)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            Error::invalid(
+                "policy",
+                "must be the base64 policy field (from encodePolicy or buildPostForm), not the policy JSON",
+            )
+        })?;
+    // OSS would answer InvalidPolicyDocument; say so before signing.
+    crate::policy::check_document(&decoded)
+}
+
+/// A request's bucket and key: a key needs a bucket, and both follow OSS's rules.
+pub(crate) fn check_target(bucket: &str, key: &str) -> Result<()> {
+    if !bucket.is_empty() {
+        check_bucket(bucket)?;
+    } else if !key.is_empty() {
+        return Err(Error::invalid("bucket", "is required when `key` is given"));
+    }
+    if !key.is_empty() {
+        crate::key::validate_key(key)?;
+    }
+    Ok(())
+}
+
 /// The secret must be non-empty; any other byte is fine for HMAC.
 pub(crate) fn check_secret(secret: &str) -> Result<()> {
     if secret.is_empty() {
@@ -112,7 +143,8 @@ pub(crate) fn normalized_headers(headers: &[(String, String)]) -> Result<Vec<(St
                 format!("has a line break in the value of {name:?}"),
             ));
         }
-        out.push((name, value.trim().to_string()));
+        // An HTTP server strips only spaces and tabs around a value (RFC 9110 §5.5).
+        out.push((name, value.trim_matches([' ', '\t']).to_string()));
     }
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     if let Some(pair) = out.windows(2).find(|w| w[0].0 == w[1].0) {

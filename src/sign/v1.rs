@@ -4,8 +4,8 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
 use super::{
-    check_bucket, check_method, check_secret, header, normalized_headers, Credentials, Request,
-    SignedRequest,
+    check_method, check_policy_field, check_secret, check_target, header, normalized_headers,
+    Credentials, Request, SignedRequest,
 };
 use crate::encoding::base64;
 use crate::error::{Error, Result};
@@ -111,9 +111,8 @@ fn hmac_sha1_base64(secret: &str, message: &str) -> Result<String> {
 
 /// PostObject V1 `Signature` = base64(HMAC-SHA1(secret, policy field)) (oss-spec §1b).
 pub fn sign_post_policy(access_key_secret: &str, policy_base64: &str) -> Result<String> {
-    if policy_base64.is_empty() {
-        return Err(Error::Missing("policy"));
-    }
+    check_secret(access_key_secret)?;
+    check_policy_field(policy_base64)?;
     hmac_sha1_base64(access_key_secret, policy_base64)
 }
 
@@ -148,9 +147,7 @@ pub fn canonical_resource(bucket: &str, key: &str, query: &[(String, Option<Stri
 pub fn sign_request(credentials: &Credentials, request: &Request) -> Result<SignedRequest> {
     credentials.validate()?;
     let method = check_method(&request.method)?;
-    if !request.bucket.is_empty() {
-        check_bucket(&request.bucket)?;
-    }
+    check_target(&request.bucket, &request.key)?;
     let headers = normalized_headers(&request.headers)?;
     // x-oss-date wins over Date when both are sent (oss-spec §2; browsers cannot set Date).
     let date = header(&headers, "x-oss-date")

@@ -4,8 +4,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::{
-    check_bucket, check_method, check_secret, header, normalized_headers, Credentials, Request,
-    SignedRequest,
+    check_method, check_policy_field, check_secret, check_target, header, normalized_headers,
+    Credentials, Request, SignedRequest,
 };
 use crate::encoding::{hex, percent_encode};
 use crate::error::{Error, Result};
@@ -72,10 +72,8 @@ pub fn sign_post_policy(
     date: &str,
     policy_base64: &str,
 ) -> Result<String> {
-    if policy_base64.is_empty() {
-        return Err(Error::Missing("policy"));
-    }
     let key = signing_key(access_key_secret, date, region)?;
+    check_policy_field(policy_base64)?;
     Ok(hex(&hmac_sha256(&key, policy_base64.as_bytes())))
 }
 
@@ -149,9 +147,7 @@ pub fn sign_request(
     credentials.validate()?;
     let region = normalize_region(region)?;
     let method = check_method(&request.method)?;
-    if !request.bucket.is_empty() {
-        check_bucket(&request.bucket)?;
-    }
+    check_target(&request.bucket, &request.key)?;
     let headers = normalized_headers(&request.headers)?;
     let date_time = header(&headers, "x-oss-date").ok_or_else(|| {
         Error::invalid(

@@ -1,0 +1,106 @@
+// The Chromium runs: the system browser through playwright-core (never downloaded), pages
+// served by bench/lib/static-server.mjs from the repository.
+import { chromium } from 'playwright-core';
+import { SIGNING_INPUTS } from './data.js';
+import { summary } from './measure.js';
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.OSSUP_CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Opens the suite page and returns { signing(options), hashing(options) } running inside it. */
+export async function openSuite(browser, baseUrl, versions) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(`${baseUrl}/bench/browser/suite.html`);
+  await page
+    .waitForFunction(() => window.benchLoaded || false, null, { timeout: 30000 })
+    .catch(() => {
+      throw new Error(`the bench page did not load: ${errors.join('; ') || 'no error reported'}`);
+    });
+  await page.evaluate(async (v) => {
+    window.bench = await window.benchSetup(v);
+  }, versions);
+  return {
+    signing: (options) => page.evaluate((o) => window.bench.signing(o), options),
+    hashing: (options) => page.evaluate((o) => window.bench.hashing(o), options),
+    close: () => page.close(),
+  };
+}
+
+export const COLD_CONTENDERS = [
+  ['ours', 'ossup: browser.mjs + ossup.wasm (`await ready()` + `signPostPolicyV4`)'],
+  ['crypto-js-v4', 'crypto-js (hmac-sha256 + enc-hex subset, esbuild minified)'],
+  ['hash-wasm-v4', 'hash-wasm (createSHA256 subset, esbuild minified; wasm embedded as base64)'],
+  ['js-sha256-v4', 'js-sha256 (esbuild minified)'],
+  ['webcrypto-v4', 'WebCrypto (no library; importKey + sign, awaited)'],
+];
+
+/**
+ * Cold start per contender and mode ('http': the library fetched from the server; 'memory':
+ * its bytes fetched before the clock starts): a new browser context (empty cache) and page per
+ * repetition, the time from the page module's start to the first V4 policy signature, measured
+ * in the page. Repetitions interleave contenders and modes.
+ */
+export async function coldStart(browser, baseUrl, { reps = 9, expected } = {}) {
+  const input = encodeURIComponent(JSON.stringify(SIGNING_INPUTS.v4));
+  const modes = ['http', 'memory'];
+  const once = async (id, mode) => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/bench/browser/cold.html?c=${id}&mode=${mode}&input=${input}`);
+      await page.waitForFunction(() => window.coldResult, null, { timeout: 30000 });
+      const result = await page.evaluate(() => window.coldResult);
+      if (result.error) throw new Error(`cold start of ${id} (${mode}): ${result.error}`);
+      if (expected && result.signature !== expected)
+        throw new Error(`cold start of ${id} signed ${result.signature}, ours ${expected}`);
+      return result;
+    } finally {
+      await context.close();
+    }
+  };
+  const samples = {};
+  for (const mode of modes) {
+    samples[mode] = Object.fromEntries(COLD_CONTENDERS.map(([id]) => [id, []]));
+    for (const [id] of COLD_CONTENDERS) await once(id, mode); // warm-up: browser process, server, disk
+  }
+  for (let rep = 0; rep < reps; rep++) {
+    for (const mode of modes) for (const [id] of COLD_CONTENDERS) samples[mode][id].push(await once(id, mode));
+  }
+  const med = (list, key) => summary(list.map((s) => s[key])).median;
+  return Object.fromEntries(
+    modes.map((mode) => [
+      mode,
+      Object.fromEntries(
+        COLD_CONTENDERS.map(([id, name]) => {
+          const list = samples[mode][id];
+          return [
+            id,
+            {
+              name,
+              total: summary(list.map((s) => s.total)),
+              load: med(list, 'load'),
+              init: med(list, 'init'),
+              first: med(list, 'first'),
+              network: med(list, 'network'),
+            },
+          ];
+        }),
+      ),
+    ]),
+  );
+}

@@ -1,0 +1,666 @@
+// Turns results.json into bench/RESULTS.md: the targets first (met / missed, with the numbers
+// and, for a miss, the measured cause), then one table per metric.
+import { SIGNING_CASES } from './signing.js';
+import { SIGNING_INPUTS } from './data.js';
+import { SUBSETS } from './sizes.mjs';
+import { COLD_CONTENDERS } from './chromium.mjs';
+
+const int = (n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
+const fixed = (n, d = 1) => (n == null ? '—' : n.toFixed(d));
+const kb = (bytes) => (bytes == null ? '—' : `${(bytes / 1024).toFixed(1)} KB`);
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const times = (r) => (r == null || !Number.isFinite(r) ? '—' : `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`);
+const pct = (r) => `${Math.round(r * 100)}%`;
+const spread = (s) => (s ? `${Math.round(((s.max - s.min) / s.median) * 100)}%` : '—');
+
+function table(headers, rows, align) {
+  const a = align || headers.map((_, i) => (i === 0 ? 'l' : 'r'));
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [
+    line(headers),
+    line(a.map((x) => (x === 'r' ? '---:' : '---'))),
+    ...rows.map((r) => line(r.map((c) => String(c).replace(/\|/g, '\\|').replace(/\n/g, ' ')))),
+  ].join('\n');
+}
+
+const opsOf = (env, caseId, id) => env?.signing?.cases?.[caseId]?.ops?.[id]?.median;
+
+function hashRow(env, metric, id) {
+  const c = env?.hashing?.[metric]?.contenders?.find((x) => x.id === id);
+  return c && c.mbps ? c.mbps.median : null;
+}
+
+/** Every target: { name, status: 'met'|'missed'|'not measured', measured, why }. */
+export function evaluateTargets(r) {
+  const targets = [];
+  const envs = [
+    ['Node', r.node],
+    ['Chromium', r.chromium],
+  ];
+  const add = (name, ok, measured, why = '') =>
+    targets.push({ name, status: ok === null ? 'not measured' : ok ? 'met' : 'missed', measured, why: ok ? '' : why });
+
+  for (const [against, factor] of [
+    ['crypto-js', 8],
+    ['hash-wasm', 1.5],
+  ]) {
+    const signingWhy = targets.some((t) => t.name.startsWith('Signing') && t.status === 'missed')
+      ? 'The same causes as in the previous row.'
+      : signingCause(r);
+    const parts = [];
+    let ok = true;
+    let any = false;
+    for (const [envName, env] of envs) {
+      for (const [caseId] of SIGNING_CASES) {
+        const ours = opsOf(env, caseId, 'ours');
+        const them = opsOf(env, caseId, against);
+        if (!ours || !them) continue;
+        any = true;
+        const ratio = ours / them;
+        if (ratio < factor) ok = false;
+        parts.push(`${envName} ${caseId} ${times(ratio)}`);
+      }
+    }
+    add(
+      `Signing ≥ ${factor}× ${against} (V1, V4 policy, V4 header; Node and Chromium)`,
+      any ? ok : null,
+      parts.join(', '),
+      signingWhy,
+    );
+  }
+
+  const crcWhy = checksumCause(r, 'crc64');
+  {
+    const parts = [];
+    let ok = true;
+    let any = false;
+    for (const [envName, env] of envs) {
+      const ours = hashRow(env, 'crc64', 'ours');
+      const hw = hashRow(env, 'crc64', 'hash-wasm');
+      if (!ours || !hw) continue;
+      any = true;
+      if (ours / hw < 1.3) ok = false;
+      parts.push(`${envName}: ${int(ours)} vs ${int(hw)} MB/s = ${times(ours / hw)}`);
+    }
+    add('CRC-64 ≥ 1.3× hash-wasm', any ? ok : null, parts.join('; '), crcWhy);
+  }
+  {
+    const native = r.native?.release?.crc64Median;
+    const parts = [];
+    let ok = true;
+    let any = false;
+    for (const [envName, env] of envs) {
+      const ours = hashRow(env, 'crc64', 'ours');
+      if (!ours || !native) continue;
+      any = true;
+      if (ours / native < 0.6) ok = false;
+      parts.push(`${envName}: ${int(ours)} of ${int(native)} MB/s = ${pct(ours / native)}`);
+    }
+    add(
+      'CRC-64 ≥ 60% of native Rust (same core, host, opt-level 3)',
+      any ? ok : null,
+      parts.join('; '),
+      targets.some((t) => t.name.startsWith('CRC-64') && t.status === 'missed')
+        ? 'The same cause as in the previous row.'
+        : crcWhy,
+    );
+  }
+  {
+    const parts = [];
+    let ok = true;
+    let any = false;
+    for (const [envName, env] of envs) {
+      const ours = hashRow(env, 'md5', 'ours');
+      const hw = hashRow(env, 'md5', 'hash-wasm');
+      if (!ours || !hw) continue;
+      any = true;
+      if (ours < hw) ok = false;
+      parts.push(`${envName}: ${int(ours)} vs ${int(hw)} MB/s = ${times(ours / hw)}`);
+    }
+    add('MD5 ≥ hash-wasm', any ? ok : null, parts.join('; '), checksumCause(r, 'md5'));
+  }
+
+  const sizes = r.sizes;
+  if (sizes) {
+    const wasm = sizes.rows.find((x) => x.id === 'ours-wasm');
+    add(
+      'Signing core .wasm ≤ 10 KB brotli',
+      wasm.brotli <= 10 * 1024,
+      `ossup.wasm ${kb(wasm.brotli)} brotli (${kb(wasm.raw)} raw)`,
+      sizeCause(r),
+    );
+    const mp = sizes.rows.find((x) => x.id === 'ours-miniprogram');
+    add(
+      'WeChat PostObject page (wasm + JS) ≤ 25 KB brotli',
+      sizes.wechatTotalBrotli <= 25 * 1024,
+      `ossup.wasm.br ${kb(wasm.shippedBrotli)} + miniprogram.cjs ${kb(mp.brotli)} = ${kb(sizes.wechatTotalBrotli)}`,
+      wechatCause(r, wasm, mp),
+    );
+  } else add('Sizes', null, 'not measured');
+
+  const cold = r.chromium?.cold?.http?.ours;
+  if (cold) {
+    const mem = r.chromium.cold.memory?.ours;
+    const fastest = Object.values(r.chromium.cold.http).reduce((a, b) => (a.total.median < b.total.median ? a : b));
+    add(
+      'Cold start ≤ 5 ms (Chromium: load + instantiate + first signature)',
+      cold.total.median <= 5,
+      `${fixed(cold.total.median, 1)} ms median over loopback HTTP (load ${fixed(cold.load, 1)} + ready ${fixed(cold.init, 1)} + first signature ${fixed(cold.first, 1)} ms)${mem ? `; ${fixed(mem.total.median, 1)} ms with the bytes already in memory` : ''}`,
+      `${fixed(cold.network, 1)} ms of it is on the wire (Resource Timing: browser.mjs, then ossup.wasm, two sequential fetches in a fresh context; even WebCrypto with a 0.5 KB module needs ${fixed(r.chromium.cold.http['webcrypto-v4'].total.median, 1)} ms this way, the fastest contender ${fixed(fastest.total.median, 1)} ms)${mem ? `. Without the network: import ${fixed(mem.load, 1)} ms (parse + evaluate ${kb(r.sizes?.rows.find((x) => x.id === 'ours-browser')?.raw)} of JS) + ready() ${fixed(mem.init, 1)} ms (compile + instantiate ${kb(r.sizes?.rows.find((x) => x.id === 'ours-wasm')?.raw)} of wasm) + first signature ${fixed(mem.first, 1)} ms` : ''}.`,
+    );
+  } else add('Cold start ≤ 5 ms', null, 'not measured');
+
+  const up = r.upload;
+  if (up) {
+    const parts = [];
+    let ok = true;
+    for (const [id, w] of Object.entries(up.workloads)) {
+      const ratio = w.contenders.plain.ms.median / w.contenders.ours.ms.median;
+      if (ratio < 0.9) ok = false;
+      parts.push(
+        `${id === 'small' ? `${w.files} × ${kb(w.bytes / w.files)}` : `1 × ${mb(w.bytes)}`}: ${pct(ratio)} (${int(w.contenders.ours.ms.median)} vs ${int(w.contenders.plain.ms.median)} ms)`,
+      );
+    }
+    add('Uploader ≥ 90% of the plain fetch/FormData loop (wall time)', ok, parts.join('; '), uploadCause(r));
+    const m = up.memory;
+    if (m && m.status === 'success') {
+      const growth = m.peak.rss - m.baseline.rss;
+      add(
+        'RSS growth < 64 MiB while uploading 300 MiB in Node (reported, not asserted)',
+        growth < 64 * 1024 * 1024,
+        `${mb(growth)} (RSS ${mb(m.baseline.rss)} → peak ${mb(m.peak.rss)})`,
+        `the growth is ArrayBuffers (peak ${mb(m.peak.arrayBuffers - m.baseline.arrayBuffers)} more; JS heap only ${mb(m.peak.heapUsed - m.baseline.heapUsed)}) while at most ${r.upload.concurrency} parts of ~${mb(m.size / m.parts)} are in flight${memoryGcNote(m)}.`,
+      );
+    } else add('RSS growth < 64 MiB (300 MiB upload)', null, m ? `upload failed: ${m.error}` : 'not measured');
+  } else add('Uploader ≥ 90% of the plain loop', null, 'not measured');
+  return targets;
+}
+
+function signingCause(r) {
+  const node = r.node?.signing?.cases;
+  if (!node) return '';
+  const v4 = node.v4;
+  const api = 1e6 / v4.ops.ours.median;
+  const step = (id) => v4.breakdown.find((b) => b.id === id)?.microseconds;
+  const step1 = (id) => node.v1.breakdown.find((b) => b.id === id)?.microseconds;
+  const nativeZ = r.native?.['release-z']?.v4Median;
+  const native3 = r.native?.release?.v4Median;
+  const hw = 1e6 / v4.ops['hash-wasm'].median;
+  let text = `Per V4 policy call in Node (${fixed(api, 2)} µs): JSON.stringify ${fixed(step('stringify'), 2)} µs; the wasm call with the JSON ready ${fixed(step('glue'), 2)} µs, of which a minimal string round trip is ${fixed(step('roundtrip'), 2)} µs — so crossing is not the cost, the Rust work is. `;
+  if (step('glueO3')) {
+    text += `The same call with the core built at opt-level 3 takes ${fixed(step('glueO3'), 2)} µs (${times(step('glue') / step('glueO3'))} faster); `;
+  }
+  if (nativeZ && native3) {
+    text += `natively the same function takes ${fixed(1e6 / nativeZ, 2)} µs at opt-level "z" and ${fixed(1e6 / native3, 2)} µs at opt-level 3 (${times(native3 / nativeZ)}): \`opt-level = "z"\` (Cargo.toml [profile.release]) is what makes the HMAC chain slow; for V1 (a single HMAC-SHA1) the wasm call takes ${fixed(step1('glueO3'), 2)} µs at opt-level 3 against ${fixed(1e6 / r.native.release.v1Median, 2)} µs natively, the JSON reader, option checks and string copies included. `;
+  }
+  text += `hash-wasm needs ${fixed(hw, 2)} µs for the same work (see "Where one call of ours goes").`;
+  return text;
+}
+
+function checksumCause(r, metric) {
+  const node = r.node?.hashing?.[metric]?.contenders;
+  if (!node) return '';
+  const get = (id) => node.find((c) => c.id === id)?.mbps?.median;
+  const parts = [];
+  if (metric === 'crc64' && get('ours-object')) {
+    parts.push(
+      `Not the API: feeding 1 MiB chunks to a wasm \`Crc64\` object without decimal strings runs at ${int(get('ours-object'))} MB/s vs ${int(get('ours'))} via \`crc64(chunk, previous)\`.`,
+    );
+  }
+  if (get('ours-o3')) {
+    parts.push(
+      `The same core built at opt-level 3 runs at ${int(get('ours-o3'))} MB/s (${times(get('ours-o3') / get('ours'))} ours): the loop is compiled for size (\`opt-level = "z"\`).`,
+    );
+  }
+  const nz = r.native?.['release-z']?.[`${metric}Median`];
+  const n3 = r.native?.release?.[`${metric}Median`];
+  if (nz && n3) parts.push(`Natively opt-level "z" gives ${int(nz)} MB/s and opt-level 3 ${int(n3)} MB/s.`);
+  return parts.join(' ');
+}
+
+function sizeCause(r) {
+  const a = r.sizes?.analysis;
+  if (!a) return '';
+  const cats = a.categories
+    .slice(0, 6)
+    .map((c) => `${c.label} ${kb(c.bytes)}`)
+    .join('; ');
+  const subsets = (r.sizes.subsets || []).map((s) => `${s.label}: ${kb(s.brotli)}`).join('; ');
+  return `twiggy (raw bytes of ${kb(a.code)}): ${cats}. Exports that keep the most code alive on their own: ${a.exports
+    .slice(0, 3)
+    .map((e) => `${e.name} ${kb(e.retained)}`)
+    .join(
+      ', ',
+    )}. Even a core with only some exports stays far over 10 KB brotli today (${subsets}): the floor is the allocator, formatting/panic machinery, sort and the data segments, not the HMACs.`;
+}
+
+function memoryGcNote(m) {
+  const g = m.withGc;
+  if (!g || g.status !== 'success') return '';
+  const growth = g.peak.rss - g.baseline.rss;
+  const buffers = g.peak.arrayBuffers - g.baseline.arrayBuffers;
+  return growth < (m.peak.rss - m.baseline.rss) / 2
+    ? `; with a forced gc() every 50 ms the growth is ${mb(growth)} (ArrayBuffers ${mb(buffers)}), so the part and CRC read buffers are garbage that V8 collects late rather than memory the uploader keeps`
+    : `; even with a forced gc() every 50 ms the growth is ${mb(growth)} (ArrayBuffers ${mb(buffers)}), so the uploader keeps that memory referenced`;
+}
+
+function wechatCause(r, wasm, mp) {
+  const postJs = r.sizes.rows.find((x) => x.id === 'ours-postobject-js');
+  const postWasm = (r.sizes.subsets || []).find((x) => x.id === 'postobject');
+  let text = `${kb(wasm.shippedBrotli)} is the .wasm (previous row); the JS entry is ${kb(mp.brotli)} brotli by itself (${pct(mp.brotli / (25 * 1024))} of the budget) because it bundles the uploader, multipart, transports and the wasm-bindgen glue (see "What miniprogram.cjs is made of").`;
+  if (postJs && postWasm) {
+    text += ` A page that only posts forms would need today: JS tree-shaken to ready + objectKey + buildPostForm + crc64 ${kb(postJs.brotli)} + a .wasm with only those exports ${kb(postWasm.brotli)} = ${kb(postJs.brotli + postWasm.brotli)} — still over, because of the .wasm floor.`;
+  }
+  return text;
+}
+
+function uploadCause(r) {
+  const parts = [];
+  for (const [id, w] of Object.entries(r.upload?.workloads || {})) {
+    const c = w.contenders;
+    if (c.plain.ms.median / c.ours.ms.median >= 0.9) continue;
+    const gap = c.ours.ms.median - c.plain.ms.median;
+    let text = `${id === 'small' ? 'Small files' : 'Large file'}: ${int(gap)} ms slower than the plain loop`;
+    if (c.oursNoIntegrity) {
+      text += `; with \`integrity: false\` (no local CRC-64 read and compare) ${int(c.oursNoIntegrity.ms.median)} ms, so the integrity check accounts for ${int(c.ours.ms.median - c.oursNoIntegrity.ms.median)} ms of the gap`;
+    }
+    if (id === 'large') {
+      text += `; ours sends ${c.ours.requestsPerRun} requests (${Object.entries(c.ours.ops)
+        .map(([op, n]) => `${n} ${op}`)
+        .join(
+          ', ',
+        )}: multipart with the default 1 MiB parts, ${r.upload.concurrency} at a time) where the plain loop sends one PostObject`;
+    }
+    parts.push(`${text}.`);
+  }
+  return parts.join(' ');
+}
+
+function machineSection(r) {
+  const m = r.meta;
+  const rows = [
+    ['Date', m.date],
+    ['CPU', `${m.machine.cpu} (/proc/cpuinfo), ${m.machine.cores} cores`],
+    ['Memory', m.machine.memory],
+    ['OS', m.machine.os],
+    ['Load average (1 min) at start / end', `${m.machine.loadStart} / ${m.machine.loadEnd}`],
+    ['Node', `${m.versions.node} (V8 ${m.machine.v8})`],
+    [
+      'Chromium',
+      r.chromium?.version
+        ? `${r.chromium.version} (/usr/bin/chromium, headless=new, via playwright-core ${m.versions['playwright-core']})`
+        : 'not run',
+    ],
+    ['Rust (host, native ceiling)', m.tools.rustcHost],
+    ['Rust (wasm32)', m.tools.rustcWasm],
+    ['wasm-bindgen / wasm-opt / twiggy', `${m.tools.wasmBindgen} / ${m.tools.wasmOpt} / ${m.tools.twiggy}`],
+    ['esbuild', m.versions.esbuild],
+    ['Run time', `${fixed(m.durationS, 0)} s for the whole \`make bench\` harness`],
+  ];
+  return table(['', ''], rows, ['l', 'l']);
+}
+
+function versionsSection(r) {
+  const v = r.meta.versions;
+  const rows = [
+    ['ossup (pkg/)', v.ossup],
+    ...[
+      'crypto-js',
+      'hash-wasm',
+      'js-sha1',
+      'js-sha256',
+      'spark-md5',
+      'crc64-ecma182.js',
+      'cos-wx-sdk-v5',
+      'ali-oss',
+    ].map((n) => [n, v[n] || 'not installed']),
+  ];
+  return table(['Package', 'Version'], rows, ['l', 'l']);
+}
+
+function signingTables(r) {
+  const out = [];
+  const contenders = r.node?.signing?.contenders || r.chromium?.signing?.contenders || [];
+  const names = new Map();
+  for (const env of [r.node, r.chromium]) for (const c of env?.signing?.contenders || []) names.set(c.id, c);
+  for (const [caseId, label] of SIGNING_CASES) {
+    const rows = [];
+    for (const [id, c] of names) {
+      const n = opsOf(r.node, caseId, id);
+      const b = opsOf(r.chromium, caseId, id);
+      const no = opsOf(r.node, caseId, 'ours');
+      const bo = opsOf(r.chromium, caseId, 'ours');
+      rows.push([
+        id === 'ours' ? `**${c.name}**` : c.name,
+        c.version || '',
+        int(n),
+        n ? times(n / no) : '—',
+        r.node?.signing?.cases?.[caseId]?.ops?.[id] ? spread(r.node.signing.cases[caseId].ops[id]) : '—',
+        int(b),
+        b ? times(b / bo) : '—',
+        r.chromium?.signing?.cases?.[caseId]?.ops?.[id] ? spread(r.chromium.signing.cases[caseId].ops[id]) : '—',
+      ]);
+    }
+    const natives = ['release', 'release-z'].filter((p) => r.native?.[p]);
+    for (const p of natives) {
+      const key = `${caseId}Median`;
+      const value = r.native[p][key];
+      rows.push([
+        `native Rust, same core (${p === 'release' ? 'opt-level 3' : 'opt-level "z"'}; \`ossup::api\` with the JSON ready)`,
+        'host',
+        int(value),
+        times(value / opsOf(r.node, caseId, 'ours')),
+        '—',
+        '—',
+        '—',
+        '—',
+      ]);
+    }
+    out.push(
+      `### ${label}\n\nops/s, median of ${r.meta.reps.signing} repetitions of ~100 ms each; "× ours" = this row ÷ ours (above 1 = faster than ours); spread = (max − min) / median.\n\n${table(['Contender', 'Version', 'Node ops/s', '× ours', 'spread', 'Chromium ops/s', '× ours', 'spread'], rows)}`,
+    );
+  }
+  const notes = contenders.filter((c) => c.note).map((c) => `- ${c.name}: ${c.note}`);
+  notes.push(
+    '- js-sha1 / js-sha256 run their pure-JS code in Node too (their Node entries would hand the work to node:crypto).',
+    '- Every contender produced the same signature as ours on the fixed inputs before it was timed (asserted); the inputs are in bench/lib/data.js.',
+    '- ours validates every option (bucket, region, date format, unknown options…) and, for the header signature, also returns stringToSign and canonicalRequest (JSON-parsed by `signRequestV4`); the JS contenders do only the signing.',
+  );
+  return `${out.join('\n\n')}\n\n${notes.join('\n')}`;
+}
+
+function breakdownTable(r) {
+  const out = [];
+  for (const [envName, env] of [
+    ['Node', r.node],
+    ['Chromium', r.chromium],
+  ]) {
+    const cases = env?.signing?.cases;
+    if (!cases) continue;
+    const rows = [];
+    for (const [caseId] of SIGNING_CASES) {
+      const api = 1e6 / cases[caseId].ops.ours.median;
+      rows.push([`**${caseId}: our API call (\`sign…(options)\`)**`, fixed(api, 2), '100%']);
+      for (const b of cases[caseId].breakdown)
+        rows.push([`${caseId}: ${b.label}`, fixed(b.microseconds, 2), pct(b.microseconds / api)]);
+      for (const p of ['release', 'release-z']) {
+        const v = r.native?.[p]?.[`${caseId}Median`];
+        if (v && envName === 'Node')
+          rows.push([
+            `${caseId}: native Rust \`ossup::api\`, ${p === 'release' ? 'opt-level 3' : 'opt-level "z"'}`,
+            fixed(1e6 / v, 2),
+            pct(1e6 / v / api),
+          ]);
+      }
+    }
+    out.push(
+      `**${envName}** (µs per call, each step timed on its own; shares do not add up exactly)\n\n${table(['Step', 'µs/call', 'share of the API call'], rows)}`,
+    );
+  }
+  return out.join('\n\n');
+}
+
+function hashTable(r, metric) {
+  const ids = new Map();
+  for (const env of [r.node, r.chromium])
+    for (const c of env?.hashing?.[metric]?.contenders || []) if (!ids.has(c.id)) ids.set(c.id, c);
+  const rows = [];
+  const ref = (env) => hashRow(env, metric, 'ours');
+  for (const [id, c] of ids) {
+    const cell = (env) => {
+      const x = env?.hashing?.[metric]?.contenders?.find((y) => y.id === id);
+      if (!x) return ['—', '—', '—'];
+      if (x.error) return [`fails: ${x.error}`, '—', '—'];
+      if (!x.comparable) return [`not comparable (digest ${x.digest}, check ${x.check})`, '—', '—'];
+      return [int(x.mbps.median), times(x.mbps.median / ref(env)), spread(x.mbps)];
+    };
+    const label = id === 'ours' ? `**${c.name}**` : c.name;
+    rows.push([label, c.version || '', ...cell(r.node), ...cell(r.chromium)]);
+  }
+  for (const p of ['release', 'release-z']) {
+    const v = r.native?.[p]?.[`${metric}Median`];
+    if (v)
+      rows.push([
+        `native Rust, same core (${p === 'release' ? 'opt-level 3: the ceiling' : 'opt-level "z"'})`,
+        'host',
+        int(v),
+        times(v / ref(r.node)),
+        r.native[p][`${metric}Spread`] || '—',
+        '—',
+        '—',
+        '—',
+      ]);
+  }
+  return table(['Contender', 'Version', 'Node MB/s', '× ours', 'spread', 'Chromium MB/s', '× ours', 'spread'], rows);
+}
+
+function crcChecks(r) {
+  const lines = [];
+  for (const [envName, env] of [
+    ['Node', r.node],
+    ['Chromium', r.chromium],
+  ]) {
+    const list = env?.hashing?.crc64?.contenders;
+    if (!list) continue;
+    const checked = list.filter((c) => c.check !== undefined && c.check !== null);
+    lines.push(
+      `- ${envName}: ${checked.map((c) => `${c.name.split(' `')[0]} → ${c.check}${c.check === '995dc9bbdf1939fa' ? ' ✓' : ' ✗ (not CRC-64/XZ)'}`).join('; ')}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function sizeTable(r) {
+  const s = r.sizes;
+  const ref = s.wechatTotalBrotli;
+  const rows = s.rows.map((x) => [
+    x.id.startsWith('ours') ? `**${x.name}**` : x.name,
+    x.what,
+    kb(x.raw),
+    kb(x.gzip),
+    kb(x.brotli),
+    x.brotli == null ? '—' : times(x.brotli / ref),
+  ]);
+  return table(
+    ['Artefact', 'Kind', 'raw / minified', 'gzip -9', 'brotli -q 11', '× ours (WeChat total, brotli)'],
+    rows,
+  );
+}
+
+function twiggySection(r) {
+  const a = r.sizes.analysis;
+  const cats = table(
+    ['Category (twiggy top, named build)', 'raw bytes', 'share'],
+    a.categories.map((c) => [c.label, int(c.bytes), pct(c.bytes / a.code)]),
+  );
+  const top = table(
+    ['Item', 'raw bytes', 'category'],
+    a.top
+      .slice(0, 20)
+      .map((i) => [
+        `\`${i.name.replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]{16}\]/g, '')}\``,
+        int(i.bytes),
+        i.category,
+      ]),
+  );
+  const exports = table(
+    ['Export', 'retained bytes (only it keeps alive)'],
+    a.exports.filter((e) => e.retained > 300).map((e) => [`\`${e.name}\``, int(e.retained)]),
+  );
+  const subsets = table(
+    ['A core exporting only', 'raw', 'gzip', 'brotli', 'largest items'],
+    (r.sizes.subsets || []).map((x) => [
+      x.label,
+      kb(x.raw),
+      kb(x.gzip),
+      kb(x.brotli),
+      x.top
+        .slice(0, 4)
+        .map(
+          (i) =>
+            `${i.name
+              .replace(/::h[0-9a-f]{16}$/, '')
+              .replace(/\[[0-9a-f]{16}\]/g, '')
+              .slice(0, 60)} (${int(i.bytes)})`,
+        )
+        .join('; '),
+    ]),
+  );
+  return `The named build is the shipped pipeline (scripts/build.mjs steps 1–3) with symbols kept (\`CARGO_PROFILE_RELEASE_STRIP=false\`, \`wasm-opt -Oz --debuginfo\`); without the name section it is ${int(a.plainRaw)} bytes (pkg/dist/ossup.wasm: ${int(r.sizes.rows.find((x) => x.id === 'ours-wasm').raw)}). ${int(a.code)} bytes of code and data are attributed below.\n\n${cats}\n\nTop items:\n\n${top}\n\nPanic locations kept although \`panic = "abort"\`: ${a.panicPaths.count} source paths, ${int(a.panicPaths.bytes)} bytes of strings (e.g. ${a.panicPaths.examples
+    .slice(0, 3)
+    .map((p) => `\`${p}\``)
+    .join(
+      ', ',
+    )}).\n\nPer export (twiggy dominators):\n\n${exports}\n\nWhat a smaller export list would weigh with today's code (the same module with the other exports removed, through the same \`wasm-opt -Oz\`):\n\n${subsets}`;
+}
+
+function jsComposition(r) {
+  const js = r.sizes.js;
+  const rows = js.files.slice(0, 14).map((f) => [`\`${f.file}\``, int(f.bytes), pct(f.bytes / js.total)]);
+  return `Minified bytes per source file in a rebuild of pkg/src/entry-miniprogram.js with the build's esbuild options (${int(js.total)} bytes in all):\n\n${table(['Source', 'bytes in output', 'share'], rows)}`;
+}
+
+function coldTable(r, mode) {
+  const cold = r.chromium.cold[mode];
+  const ours = cold.ours.total.median;
+  const rows = COLD_CONTENDERS.map(([id]) => {
+    const c = cold[id];
+    return [
+      id === 'ours' ? `**${c.name}**` : c.name,
+      fixed(c.total.median, 1),
+      times(c.total.median / ours),
+      spread(c.total),
+      fixed(c.load, 1),
+      fixed(c.init, 1),
+      fixed(c.first, 1),
+      mode === 'http' ? fixed(c.network, 1) : '—',
+    ];
+  });
+  return table(
+    [
+      'Contender',
+      'total ms',
+      '× ours',
+      'spread',
+      'load (import)',
+      'init / ready()',
+      'first signature',
+      'of which on the wire',
+    ],
+    rows,
+  );
+}
+
+function uploadTables(r) {
+  const up = r.upload;
+  const out = [];
+  const names = {
+    ours: '**ossup `createUploader`**',
+    plain: 'plain fetch + FormData loop (ceiling)',
+    oursNoIntegrity: 'diagnostic: ossup `createUploader` with `integrity: false`',
+  };
+  for (const [id, w] of Object.entries(up.workloads)) {
+    const plain = w.contenders.plain.ms.median;
+    const rows = Object.entries(w.contenders).map(([cid, c]) => [
+      names[cid] || cid,
+      int(c.ms.median),
+      spread(c.ms),
+      pct(plain / c.ms.median),
+      `${c.requestsPerRun} (${Object.entries(c.ops)
+        .map(([op, n]) => `${n} ${op}`)
+        .join(', ')})`,
+      fixed(c.requestsPerSecond.median, 0),
+      fixed(c.mbps.median, 1),
+      c.failedRequests,
+    ]);
+    const title = id === 'small' ? `${w.files} files of ${kb(w.bytes / w.files)}` : `1 file of ${mb(w.bytes)}`;
+    out.push(
+      `**${title}**, concurrency ${up.concurrency}\n\n${table(['Client', 'wall ms', 'spread', '% of plain speed', 'requests per run', 'requests/s', 'MB/s', 'failed requests'], rows)}`,
+    );
+  }
+  const m = up.memory;
+  if (m) {
+    out.push(
+      `**Memory: one ${mb(m.size)} file through \`createUploader\` in a fresh Node process** (defaults: ${m.parts} parts; RSS sampled every 10 ms; baseline after import, uploader creation and a GC). The last column is a diagnostic second run with \`gc()\` forced every 50 ms.\n\n${table(
+        ['', 'baseline', 'peak', 'growth', 'growth with gc() every 50 ms'],
+        ['rss', 'heapUsed', 'external', 'arrayBuffers'].map((k) => [
+          k,
+          mb(m.baseline[k]),
+          mb(m.peak[k]),
+          mb(m.peak[k] - m.baseline[k]),
+          m.withGc && m.withGc.peak ? mb(m.withGc.peak[k] - m.withGc.baseline[k]) : '—',
+        ]),
+      )}\n\nUpload: ${m.status}, ${fixed(m.ms / 1000, 1)} s, integrity ${m.integrity}, ${m.samples} samples.`,
+    );
+  }
+  return out.join('\n\n');
+}
+
+export function renderResults(r) {
+  const targets = evaluateTargets(r);
+  const s = [];
+  s.push(`# ossup benchmarks
+
+Generated by \`make bench\` (bench/run.mjs) — do not edit by hand; rerun it. Every number is a
+median of repetitions measured in this one run on the machine below; contenders ran interleaved
+with ours. ${r.meta.machine.cores} cores shared with whatever else ran at the time (load average
+in the machine table), so treat differences under ~10% as noise. How it measures:
+[bench/README.md](README.md).`);
+  if (r.errors.length) {
+    s.push(`## Stages that failed in this run\n\n${r.errors.map((e) => `- **${e.stage}**: ${e.message}`).join('\n')}`);
+  }
+  s.push(
+    `## Targets (issue #6)\n\n${table(
+      ['Target', 'Status', 'Measured', 'Why (for a miss; measured)'],
+      targets.map((t) => [
+        t.name,
+        t.status === 'met' ? 'met' : t.status === 'missed' ? '**missed**' : t.status,
+        t.measured,
+        t.why,
+      ]),
+      ['l', 'l', 'l', 'l'],
+    )}`,
+  );
+  const problems = [];
+  const g = r.node?.hashing?.wasm2jsGrowth || r.chromium?.hashing?.wasm2jsGrowth;
+  if (g && !g.ok) {
+    problems.push(
+      `- **wasm2js build breaks after its memory grows** (${g.failedAt}: "${g.error}"). wasm2js's \`memory.grow\` swaps in a new ArrayBuffer without detaching the old one, and the glue's cached \`Uint8Array\` view (refreshed only when \`byteLength === 0\`) keeps pointing at the old buffer; the \`DataView\` cache compares \`buffer !== memory.buffer\` and is fine. Any upload whose CRC chunks need a bigger heap than the first call hits this on Alipay. The wasm2js rows above use a fresh module instance per suite so that they could be measured at all.`,
+    );
+  }
+  if (problems.length) s.push(`## Problems found while measuring\n\n${problems.join('\n')}`);
+  s.push(
+    `## Machine and tools\n\n${machineSection(r)}\n\n${versionsSection(r)}${r.meta.missing.length ? `\n\nNot installed (left out): ${r.meta.missing.join(', ')}.` : ''}`,
+  );
+  if (r.node?.signing || r.chromium?.signing) {
+    s.push(`## Signing\n\n${signingTables(r)}`);
+    s.push(`### Where one call of ours goes\n\n${breakdownTable(r)}`);
+  }
+  if (r.node?.hashing || r.chromium?.hashing) {
+    s.push(
+      `## CRC-64/XZ (\`x-oss-hash-crc64ecma\`)\n\nMB/s (10^6 bytes/s) over ${r.meta.hashTotal} fed in 1 MiB chunks, median of ${r.meta.reps.hashing} passes after one warm-up pass; "× ours" = this row ÷ ours. Every digest equals ours, and every CRC contender gives the CRC-64/XZ check value for "123456789":\n\n${crcChecks(r)}\n\n${hashTable(r, 'crc64')}`,
+    );
+    s.push(`## MD5 (\`Content-MD5\`)\n\nAs above.\n\n${hashTable(r, 'md5')}`);
+  }
+  if (r.sizes) {
+    s.push(
+      `## Size\n\nAll compressed with Node's zlib (gzip level 9, brotli quality 11). Contenders are bundled from the tiny entries in bench/entries/ with esbuild (\`bundle\`, \`minify\`, ESM, browser); ali-oss's browser build is measured as shipped. "× ours" compares with ours for a WeChat page (ossup.wasm.br + miniprogram.cjs). Ours is signing + policy + keys + CRC-64 + MD5 + the uploader; the crypto-only rows do only what their name says.\n\n${sizeTable(r)}`,
+    );
+    s.push(`### What ossup.wasm is made of (twiggy)\n\n${twiggySection(r)}`);
+    s.push(`### What miniprogram.cjs is made of\n\n${jsComposition(r)}`);
+  }
+  if (r.chromium?.cold) {
+    s.push(
+      `## Cold start (Chromium)\n\nA new browser context (empty cache) and page per repetition; times measured in the page with \`performance.now()\` from the start of its module script to the first V4 policy signature (the same signature as ours, checked). Median of ${r.meta.reps.cold}, contenders interleaved. Load = importing the library; init = \`await ready()\` for ours (ossup.wasm: fetch, compile, instantiate), \`createSHA256()\` for hash-wasm; "on the wire" = Resource Timing of what was fetched after the clock started.\n\n**Over loopback HTTP** (the library and ossup.wasm fetched from the local server):\n\n${coldTable(r, 'http')}\n\n**Bytes already in memory** (fetched before the clock started; the JS imported from a \`blob:\` URL, ours given \`ready({ wasm: bytes })\` — what a mini program loading from its package pays):\n\n${coldTable(r, 'memory')}`,
+    );
+  }
+  if (r.upload) {
+    s.push(
+      `## Upload pipeline (Node, loopback)\n\nThe local bucket server (www/server/bucket.mjs, verifying every signature) in one process, the clients in another; STS credentials from the server's \`issueSts()\` (through its test-mode control API). Median of ${r.upload.reps} runs per client after one warm-up run each, the order alternating. Ours: \`createUploader\` with \`concurrency\` ${r.upload.concurrency} (and \`partConcurrency\` ${r.upload.concurrency}), integrity checks on by default, multipart above 8 MiB; plain: ${r.upload.concurrency} workers each reading the file, signing with \`buildPostForm\` and posting \`FormData\` with \`fetch\`, one PostObject per file.\n\n${uploadTables(r)}`,
+    );
+  }
+  s.push(
+    `## Inputs\n\nSigning (bench/lib/data.js): V1 policy of ${SIGNING_INPUTS.v1.policy.length} base64 characters, V4 policy of ${SIGNING_INPUTS.v4.policy.length}, and an UploadPart request with an STS token, a key needing percent-encoding, two query parameters and one additional header. Checksums: ${r.meta.hashTotal} of xorshift32 bytes (the same bytes in Node, Chromium and bench/native).`,
+  );
+  return `${s.join('\n\n')}\n`;
+}

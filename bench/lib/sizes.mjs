@@ -1,0 +1,245 @@
+// Sizes as users pay them (raw / gzip -9 / brotli -q 11), ours against contenders bundled the
+// same way (esbuild, minify, from the tiny entries in bench/entries/), plus what our core and
+// JS are made of: twiggy over a named build of the same .wasm, esbuild's metafile for the JS.
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { ROOT, PKG } from './paths.mjs';
+import { withToolchain } from './builds.mjs';
+import { keepExports } from './wasm-exports.mjs';
+
+export function compressed(bytes) {
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+const fileSizes = (file) => compressed(readFileSync(file));
+
+async function bundle(entry, { format = 'esm', platform = 'browser', target = 'es2020', metafile = false } = {}) {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format,
+    platform,
+    target,
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'error',
+    external: ['crypto', 'node:*'],
+    alias: { 'ossup-pkg': PKG },
+    metafile,
+  });
+  return { bytes: Buffer.from(result.outputFiles[0].contents), metafile: result.metafile };
+}
+
+const dist = (name) => path.join(PKG, 'dist', name);
+const entry = (name) => path.join(ROOT, 'bench/entries', name);
+
+/** The size table: ours first, then contenders. Each row { id, name, what, raw, gzip, brotli }. */
+export async function measureSizes() {
+  const rows = [];
+  const add = (id, name, what, sizes, extra = {}) => rows.push({ id, name, what, ...sizes, ...extra });
+
+  const wasm = fileSizes(dist('ossup.wasm'));
+  add('ours-wasm', 'ossup.wasm (the core)', '.wasm', wasm, { shippedBrotli: statSync(dist('ossup.wasm.br')).size });
+  const mp = fileSizes(dist('miniprogram.cjs'));
+  add('ours-miniprogram', 'miniprogram.cjs (WeChat/Douyin JS entry, as built)', 'JS, minified', mp);
+  add('ours-browser', 'browser.mjs (H5 JS entry, as built)', 'JS, minified', fileSizes(dist('browser.mjs')));
+  add('ours-wasm2js', 'wasm2js.cjs (fallback: core as JS + JS entry)', 'JS, minified', fileSizes(dist('wasm2js.cjs')));
+  const wechat = statSync(dist('ossup.wasm.br')).size + mp.brotli;
+  add('ours-wechat-total', 'WeChat package total: ossup.wasm.br + miniprogram.cjs', 'wasm + JS', {
+    raw: wasm.raw + mp.raw,
+    gzip: wasm.gzip + mp.gzip,
+    brotli: wechat,
+  });
+  const signJs = compressed((await bundle(entry('ours-sign.js'))).bytes);
+  add('ours-sign-js', 'diagnostic: browser entry tree-shaken to ready + signPostPolicyV1/V4', 'JS, minified', signJs);
+  const postJs = compressed(
+    (await bundle(entry('ours-postobject-mp.js'), { format: 'cjs', platform: 'neutral', target: 'es2018' })).bytes,
+  );
+  add(
+    'ours-postobject-js',
+    'diagnostic: WeChat entry tree-shaken to ready + objectKey + buildPostForm + crc64',
+    'JS, minified',
+    postJs,
+  );
+
+  const contenders = [
+    ['crypto-js-v1', 'crypto-js subset: HMAC-SHA1 + Base64 (V1 policy)', 'crypto-js-v1.js'],
+    ['crypto-js-v4', 'crypto-js subset: HMAC-SHA256 + Hex (V4 policy)', 'crypto-js-v4.js'],
+    ['hash-wasm-v4', 'hash-wasm subset: SHA-256 (V4 policy, wasm inlined as base64)', 'hash-wasm-v4.js'],
+    ['hash-wasm-core', 'hash-wasm subset: HMAC + SHA-1 + SHA-256 + CRC-64 + MD5', 'hash-wasm-core.js'],
+    ['js-sha256-v4', 'js-sha256 (V4 policy)', 'js-sha256-v4.js'],
+    ['cos-wx-sdk-v5', 'cos-wx-sdk-v5 (Tencent COS WeChat SDK, whole)', 'cos-wx-sdk-v5.js'],
+  ];
+  for (const [id, name, file] of contenders) {
+    try {
+      add(id, name, 'JS, esbuild minified', compressed((await bundle(entry(file))).bytes));
+    } catch (error) {
+      add(id, name, `not measured: ${error.message.split('\n')[0]}`, { raw: null, gzip: null, brotli: null });
+    }
+  }
+  const aliOss = path.join(ROOT, 'node_modules/ali-oss/dist/aliyun-oss-sdk.min.js');
+  if (existsSync(aliOss)) {
+    add(
+      'ali-oss',
+      'ali-oss browser build (dist/aliyun-oss-sdk.min.js, as shipped)',
+      'JS, minified by ali-oss',
+      fileSizes(aliOss),
+    );
+  }
+  return { rows, wechatTotalBrotli: wechat, wasmBrotli: wasm.brotli };
+}
+
+/** What miniprogram.cjs is made of: bytes in the output per source file (esbuild metafile). */
+export async function jsComposition() {
+  const { bytes, metafile } = await bundle(path.join(PKG, 'src/entry-miniprogram.js'), {
+    format: 'cjs',
+    platform: 'neutral',
+    target: 'es2018',
+    metafile: true,
+  });
+  const inputs = Object.values(metafile.outputs)[0].inputs;
+  const files = Object.entries(inputs)
+    .map(([file, info]) => ({ file: file.replace(/^.*?target\/bench\/pkg\//, 'pkg/'), bytes: info.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes);
+  return { total: bytes.length, files };
+}
+
+// ---- twiggy ----
+
+const CATEGORIES = [
+  [
+    'data segments (.rodata: strings, panic locations, tables)',
+    (n) => n.startsWith('data segment') || n.startsWith('data['),
+  ],
+  [
+    'core::fmt, panics, Debug/Display (formatting machinery)',
+    (n) =>
+      /core(\[\w+\])?::(fmt|panicking|result::unwrap_failed|option::expect_failed|str::slice_error_fail|char::methods)|escape_debug|<char>::|core::str::.*error|Formatter|fmt::(Write|Debug|Display)|<&T as core::fmt|core::fmt|Arguments/.test(
+        n,
+      ),
+  ],
+  ['core::slice::sort (sort_unstable, 4+ monomorphisations)', (n) => n.includes('core::slice::sort')],
+  [
+    'allocator (dlmalloc) + alloc growth (RawVec, String)',
+    (n) =>
+      /dlmalloc|__rust_(alloc|realloc|dealloc)|__rdl_|alloc::raw_vec|RawVec|alloc::alloc|finish_grow|reserve|alloc::fmt|alloc::string|memcpy|memset|memmove|memcmp|bcmp/.test(
+        n,
+      ),
+  ],
+  [
+    'hash crates (sha2, sha1, md-5, hmac, digest)',
+    (n) =>
+      /^(sha2|sha1|md5|hmac|digest|block_buffer)::|<(sha2|sha1|md5|hmac|digest|block_buffer)|(sha2|sha1|md5|hmac)\[/.test(
+        n,
+      ),
+  ],
+  ['base64 crate', (n) => /base64/.test(n) && !n.startsWith('ossup::')],
+  ['wasm-bindgen / js-sys runtime', (n) => /wasm_bindgen|js_sys|__wbindgen|__wbg_|externref/.test(n)],
+  ['ossup::api (JSON options → calls)', (n) => n.startsWith('ossup::api')],
+  ['ossup::json (the JSON reader)', (n) => n.startsWith('ossup::json')],
+  ['ossup::policy', (n) => n.startsWith('ossup::policy')],
+  ['ossup::form', (n) => n.startsWith('ossup::form')],
+  ['ossup::sign (v1, v4, headers)', (n) => n.startsWith('ossup::sign')],
+  ['ossup::time', (n) => n.startsWith('ossup::time')],
+  ['ossup::key', (n) => n.startsWith('ossup::key')],
+  ['ossup::callback', (n) => n.startsWith('ossup::callback')],
+  ['ossup::encoding', (n) => n.startsWith('ossup::encoding')],
+  ['ossup::crc64, ossup::md5', (n) => /^ossup::(crc64|md5)/.test(n)],
+  ['ossup::error', (n) => n.startsWith('ossup::error')],
+  ['other ossup::', (n) => n.startsWith('ossup::') || n.startsWith('<ossup')],
+  ['export wrappers (ossup code inlined into them)', (n) => /^[a-z][A-Za-z0-9]*$/.test(n) || /^(crc64|md5)_/.test(n)],
+  [
+    'indirect-call table, types, imports, exports',
+    (n) => /^(table|elem|type|import|export|global|memory)\b/.test(n) || /^(table|elem)\[/.test(n),
+  ],
+  ['other core/alloc (iterators collecting into Result, str and Vec helpers)', (n) => /core|alloc|std/.test(n)],
+];
+
+function category(name) {
+  for (const [label, test] of CATEGORIES) if (test(name)) return label;
+  return 'other';
+}
+
+function twiggy(args, file) {
+  return JSON.parse(withToolchain(`twiggy ${args} -f json '${file}'`));
+}
+
+/**
+ * Twiggy over the named build: top items, bytes per category, and each export's retained size
+ * (what only that export keeps alive). Sizes are of the uncompressed module without the name
+ * section, as shipped.
+ */
+export function analyseWasm(named, plain) {
+  const items = twiggy('top -n 100000', named).filter((i) => !/names" subsection|^custom section/.test(i.name));
+  const code = items.reduce((n, i) => n + i.shallow_size, 0);
+  const byCategory = new Map();
+  for (const item of items) {
+    const label = category(item.name);
+    byCategory.set(label, (byCategory.get(label) || 0) + item.shallow_size);
+  }
+  const dominators = twiggy('dominators -d 1 -r 1000', named);
+  const root = dominators.items ? dominators.items[0] : dominators[0];
+  const exports = (root.children || [])
+    .filter((c) => c.name.startsWith('export "'))
+    .map((c) => ({ name: c.name.slice(8, -1), retained: c.retained_size }))
+    .sort((a, b) => b.retained - a.retained);
+  // Panic locations survive `panic = "abort"`: file paths of every crate that can panic.
+  const text = readFileSync(plain).toString('latin1');
+  const paths = [...new Set(text.match(/(\/[\w.@+-]+)+\.rs|src\/[\w/]+\.rs/g) || [])];
+  return {
+    panicPaths: { count: paths.length, bytes: paths.reduce((n, p) => n + p.length, 0), examples: paths.slice(0, 6) },
+    namedRaw: readFileSync(named).length,
+    plainRaw: readFileSync(plain).length,
+    code,
+    top: items.slice(0, 25).map((i) => ({ name: i.name, bytes: i.shallow_size, category: category(i.name) })),
+    categories: [...byCategory.entries()].map(([label, bytes]) => ({ label, bytes })).sort((a, b) => b.bytes - a.bytes),
+    exports,
+  };
+}
+
+const INFRASTRUCTURE = (name) => name === 'memory' || name.startsWith('__wbindgen');
+
+export const SUBSETS = [
+  ['v4', 'signPostPolicyV4 only', ['signPostPolicyV4']],
+  [
+    'sign',
+    'signPostPolicyV1 + signPostPolicyV4 + signRequest',
+    ['signPostPolicyV1', 'signPostPolicyV4', 'signRequest'],
+  ],
+  [
+    'postobject',
+    'buildPostForm + objectKey + crc64 (a WeChat PostObject page with STS)',
+    ['buildPostForm', 'objectKey', 'crc64'],
+  ],
+];
+
+/**
+ * What a core exporting only some functions would weigh today: the pre-optimisation module
+ * with the other exports removed, through the same `wasm-opt -Oz`. Also its top twiggy items.
+ */
+export function subsetSizes(stripped, dir) {
+  const bytes = readFileSync(stripped);
+  return SUBSETS.map(([id, label, names]) => {
+    const input = path.join(dir, `subset-${id}.in.wasm`);
+    const named = path.join(dir, `subset-${id}.named.wasm`);
+    const output = path.join(dir, `subset-${id}.wasm`);
+    writeFileSync(
+      input,
+      keepExports(bytes, (n) => names.includes(n) || INFRASTRUCTURE(n)),
+    );
+    withToolchain(`wasm-opt -Oz --strip-debug --strip-producers '${input}' -o '${output}'`);
+    withToolchain(`wasm-opt -Oz --debuginfo --strip-producers '${input}' -o '${named}'`);
+    const top = twiggy('top -n 12', named)
+      .filter((i) => !/names" subsection/.test(i.name))
+      .slice(0, 8)
+      .map((i) => ({ name: i.name, bytes: i.shallow_size, category: category(i.name) }));
+    return { id, label, ...compressed(readFileSync(output)), top };
+  });
+}

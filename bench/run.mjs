@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+// `make bench`: measures ours against the contenders in Node, headless Chromium and native
+// Rust, and writes bench/RESULTS.md (and target/bench/results.json). Run after `make build`
+// (the Makefile does). No timing assertions: the report says met / missed and why.
+// BENCH_QUICK=1 cuts repetitions for a fast smoke run of the harness itself.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BUILD, PKG, ROOT, RESULTS } from './lib/paths.mjs';
+import { snapshotPackage } from './lib/snapshot.mjs';
+import { buildBundles, buildNative, buildNamedWasm, buildO3Wasm, toolVersions } from './lib/builds.mjs';
+import { loadNodeLibs, packageVersions } from './lib/node-libs.mjs';
+import { runSigning } from './lib/signing.js';
+import { runHashing } from './lib/hashing.js';
+import { SIGNING_INPUTS } from './lib/data.js';
+import { median, summary } from './lib/measure.js';
+import { analyseWasm, jsComposition, measureSizes, subsetSizes } from './lib/sizes.mjs';
+import { launchChromium, openSuite, coldStart } from './lib/chromium.mjs';
+import { startStaticServer } from './lib/static-server.mjs';
+import { runUpload } from './lib/upload.mjs';
+import { renderResults } from './lib/report.mjs';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const REPS = {
+  signing: QUICK ? 3 : 7,
+  hashing: QUICK ? 2 : 5,
+  cold: QUICK ? 3 : 11,
+  upload: QUICK ? 2 : 5,
+  native: QUICK ? 3 : 7,
+};
+const SIGNING_TARGET_MS = QUICK ? 40 : 100;
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
+const log = (message) => console.log(`[bench ${elapsed()}] ${message}`);
+
+const results = { meta: {}, errors: [] };
+
+async function stage(name, fn) {
+  const t = Date.now();
+  log(`${name}…`);
+  try {
+    const value = await fn();
+    log(`${name} done in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+    return value;
+  } catch (error) {
+    const message = String((error && error.stack) || error)
+      .split('\n')
+      .slice(0, 4)
+      .join(' ');
+    log(`${name} FAILED: ${message}`);
+    results.errors.push({ stage: name, message });
+    return undefined;
+  }
+}
+
+function machine() {
+  let cpu = 'unknown';
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))[1].trim();
+  } catch {
+    cpu = os.cpus()[0]?.model || 'unknown';
+  }
+  return {
+    cpu,
+    cores: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    v8: process.versions.v8,
+    loadStart: os.loadavg()[0].toFixed(2),
+  };
+}
+
+mkdirSync(BUILD, { recursive: true });
+log('copying pkg/ (src, dist) to target/bench/pkg: the whole run measures that build');
+await snapshotPackage();
+
+const versions = packageVersions();
+results.meta = {
+  date: new Date().toISOString(),
+  machine: machine(),
+  versions,
+  missing: Object.entries(versions)
+    .filter(([, v]) => v === null)
+    .map(([n]) => n),
+  reps: REPS,
+  hashTotal: '64 MiB',
+  quick: QUICK,
+};
+results.meta.tools = await stage('tool versions', () => toolVersions());
+
+await stage('bundles (esbuild)', () => buildBundles());
+
+// Native ceiling: same core, host target, both profiles.
+const nativeBinaries = await stage('native build (bench/native, cargo --release and release-z)', () => buildNative());
+const o3 = await stage('diagnostic build: the core at opt-level 3', () => buildO3Wasm());
+const named = await stage('diagnostic build: the core with symbol names (for twiggy)', () => buildNamedWasm());
+
+results.native = await stage('native run', () => {
+  if (!nativeBinaries) throw new Error('native build failed');
+  const inputs = path.join(BUILD, 'signing-inputs.json');
+  writeFileSync(
+    inputs,
+    JSON.stringify(Object.fromEntries(Object.entries(SIGNING_INPUTS).map(([k, v]) => [k, JSON.stringify(v)]))),
+  );
+  const out = {};
+  for (const [profile, binary] of Object.entries(nativeBinaries)) {
+    const raw = JSON.parse(execFileSync(binary, [inputs, String(REPS.native)], { encoding: 'utf8' }));
+    const spreadOf = (xs) => {
+      const s = summary(xs);
+      return `${Math.round(((s.max - s.min) / s.median) * 100)}%`;
+    };
+    out[profile] = {
+      ...raw,
+      crc64Median: median(raw.crc64.mbps),
+      crc64Spread: spreadOf(raw.crc64.mbps),
+      md5Median: median(raw.md5.mbps),
+      md5Spread: spreadOf(raw.md5.mbps),
+      v1Median: median(raw.v1),
+      v4Median: median(raw.v4),
+      v4HeaderMedian: median(raw.v4Header),
+    };
+  }
+  return out;
+});
+
+const node = {};
+results.node = node;
+const libs = await stage('load Node contenders', () => loadNodeLibs());
+if (libs && !o3) libs.glueO3 = null;
+if (libs) {
+  node.signing = await stage('Node: signing', () =>
+    runSigning(libs, { reps: REPS.signing, targetMs: SIGNING_TARGET_MS, log }),
+  );
+  node.hashing = await stage('Node: CRC-64 and MD5', () => runHashing(libs, { reps: REPS.hashing, log }));
+}
+// The native binary must agree with ours on every signature and digest.
+await stage('native agrees with ours', () => {
+  if (!results.native || !node.signing || !node.hashing) return;
+  for (const [profile, n] of Object.entries(results.native)) {
+    for (const k of ['v1', 'v4', 'v4Header']) {
+      if (n.signatures[k] !== node.signing.outputs[k])
+        throw new Error(`native (${profile}) ${k} signature ${n.signatures[k]} ≠ ours ${node.signing.outputs[k]}`);
+    }
+    if (n.crc64.value !== node.hashing.crc64.expected) throw new Error(`native CRC-64 ${n.crc64.value} ≠ ours`);
+    if (n.md5.value !== node.hashing.md5.expected) throw new Error(`native MD5 ${n.md5.value} ≠ ours`);
+  }
+});
+
+const sizes = await stage('sizes', async () => {
+  const out = await measureSizes();
+  out.js = await jsComposition();
+  if (named) {
+    out.analysis = analyseWasm(named.named, named.plain);
+    out.subsets = subsetSizes(named.stripped, named.dir);
+  }
+  return out;
+});
+results.sizes = sizes;
+
+const chromium = {};
+results.chromium = chromium;
+await stage('Chromium', async () => {
+  const server = await startStaticServer({
+    '/pkg/': `${PKG}/`,
+    '/target/bench/': `${BUILD}/`,
+    '/bench/browser/': `${ROOT}/bench/browser/`,
+  });
+  const browser = await launchChromium();
+  try {
+    chromium.version = browser.version();
+    const suite = await openSuite(browser, server.url, versions);
+    log('Chromium: signing');
+    chromium.signing = await suite.signing({ reps: REPS.signing, targetMs: SIGNING_TARGET_MS });
+    log('Chromium: CRC-64 and MD5');
+    chromium.hashing = await suite.hashing({ reps: REPS.hashing });
+    await suite.close();
+    log('Chromium: cold start');
+    chromium.cold = await coldStart(browser, server.url, {
+      reps: REPS.cold,
+      expected: node.signing ? node.signing.outputs.v4 : undefined,
+    });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
+results.upload = await stage('upload pipeline (Node, loopback)', () =>
+  runUpload({ reps: REPS.upload, concurrency: 3, log }),
+);
+
+results.meta.machine.loadEnd = os.loadavg()[0].toFixed(2);
+results.meta.durationS = (Date.now() - started) / 1000;
+writeFileSync(path.join(BUILD, 'results.json'), JSON.stringify(results, null, 2));
+writeFileSync(RESULTS, renderResults(results));
+log(`wrote ${path.relative(ROOT, RESULTS)} and ${path.relative(ROOT, path.join(BUILD, 'results.json'))}`);
+if (results.errors.length) {
+  console.error(`${results.errors.length} stage(s) failed: ${results.errors.map((e) => e.stage).join(', ')}`);
+  process.exit(1);
+}
