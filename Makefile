@@ -21,13 +21,13 @@ demo: build
 lint: setup
 	cargo fmt --check
 	cargo clippy --all-targets -q -- -D warnings
-	npx --no-install prettier --check --log-level warn $(wildcard $(JS_SOURCES))
+	npx --no-install prettier --check --log-level warn --no-error-on-unmatched-pattern $(JS_SOURCES)
 
 test-rust: setup
 	cargo test -q
 
 test-wasm: build
-	$(ENV) PATH="$$OSSUP_WASM_PATH" CARGO_TARGET_DIR=target/wasm wasm-pack --quiet test --headless --chrome
+	$(ENV) PATH="$$OSSUP_WASM_PATH" CARGO_TARGET_DIR=target/wasm wasm-pack --log-level warn test --headless --chrome 2>&1 | grep -vE "^(\s*Compiling|\s*Finished|\s*Running|\s*Blocking|running 0 tests|test result: ok. 0 passed|no tests to run|\s*$$)"; test $${PIPESTATUS[0]} -eq 0
 
 fuzz: setup
 	$(ENV) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh

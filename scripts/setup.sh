@@ -75,6 +75,11 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install -q wasm-pack --locked 2>/dev/null || cargo install -q wasm-pack
 fi
 
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "building cargo-fuzz (about 2 minutes, once)"
+  cargo install -q cargo-fuzz --locked 2>/dev/null || cargo install -q cargo-fuzz
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm devDependencies"
   npm ci --no-audit --no-fund --loglevel=error
