@@ -134,6 +134,10 @@ export function explainRequestSignature(
 export function signHeaders(
   options: RequestToSign & { securityToken?: string; region?: string; version?: 'v4' | 'v1'; now?: number },
 ): Record<string, string>;
+/** The upload host: `https://bucket.oss-region.aliyuncs.com`; a local or `cname` endpoint is used as given. */
+export function bucketUrl(options: { bucket?: string; region?: string; endpoint?: string; cname?: boolean; secure?: boolean }): string;
+/** The URL of an object: each key segment percent-encoded. */
+export function objectUrl(base: string, key: string): string;
 export function formatDates(now?: number): { iso: string; date: string; dateTime: string; http: string };
 
 // ---- callbacks, keys, checksums ----

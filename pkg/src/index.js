@@ -32,5 +32,6 @@ export { OssupError } from './errors.js';
 export { randomSource, setRandomSource } from './random.js';
 export { createUploader } from './uploader.js';
 export { signHeaders } from './request-signing.js';
+export { bucketUrl, objectUrl } from './files.js';
 export { VODUpload } from './vod-upload.js';
 export { decodeUploadAddress, decodeUploadAuth } from './vod.js';

@@ -6,7 +6,7 @@
 //   POST /api/sts          {}                          → { accessKeyId, accessKeySecret, securityToken,
 //                                                          expiration, bucket, region, endpoint, keyPrefix }
 //   GET  /api/config                                   → what the page needs to know before uploading
-import { buildPostForm, normalizePrefix, objectKey } from '../../pkg/dist/node.mjs';
+import { bucketUrl, buildPostForm, normalizePrefix, objectKey } from '../../pkg/dist/node.mjs';
 import { ensureSession, HttpError, readJson, sendJson } from './http-util.mjs';
 
 export const MAX_FILE_SIZE = 200 * 1024 * 1024;
@@ -25,14 +25,9 @@ export const ALLOWED_TYPES = Object.freeze([
 ]);
 const MAX_EXPIRES_IN = 600; // seconds: a leaked form is useless after 10 minutes
 
-/** `https://bucket.oss-region.aliyuncs.com`, or the endpoint as given when it is a full URL or local. */
+/** `https://bucket.oss-region.aliyuncs.com`, or the endpoint as given when it is local (the package's rule). */
 export function bucketHost({ bucket, region, endpoint }) {
-  let base = String(endpoint || `oss-${region}.aliyuncs.com`).replace(/\/+$/, '');
-  let scheme = 'https';
-  const match = /^(https?):\/\/(.*)$/i.exec(base);
-  if (match) [, scheme, base] = match;
-  const local = /^(localhost|\d{1,3}(\.\d{1,3}){3})(:\d+)?$/.test(base);
-  return local || base.startsWith(`${bucket}.`) ? `${scheme}://${base}` : `${scheme}://${bucket}.${base}`;
+  return bucketUrl({ bucket, region, endpoint });
 }
 
 function checkUploadRequest(body, { maxFileSize, allowedTypes }) {

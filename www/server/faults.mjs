@@ -99,7 +99,8 @@ export function takeFault(ctx, details) {
  */
 export async function applyLateFault(ctx, fault) {
   if (fault?.action === 'drop-after') dropConnection(ctx);
-  if (fault?.action === 'delay') await sleep(fault.delayMs);
+  // unref: a parked answer must not keep a test process alive after close().
+  if (fault?.action === 'delay') await sleep(fault.delayMs, undefined, { ref: false });
 }
 
 function dropConnection(ctx) {
