@@ -20,10 +20,21 @@ const run = (cmd, args, env = {}) =>
 // Its own target dir: on the offline route this is Debian's rustc, whose host artifacts
 // (proc macros) must not mix with the rustup toolchain's in target/debug.
 const wasmTarget = join(root, 'target', 'wasm');
-run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--quiet'], {
-  PATH: process.env.OSSUP_WASM_PATH || process.env.PATH,
-  CARGO_TARGET_DIR: wasmTarget,
-});
+// Where the standard library's source is at hand (the offline route always has it), std is
+// rebuilt with panics as an immediate trap: no panic messages or formatting machinery in the
+// module (about 6 KB brotli). A panic in wasm is an opaque trap either way, and the core's
+// inputs never panic (fuzzed). Otherwise the ordinary prebuilt std is used.
+const wasmPath = process.env.OSSUP_WASM_PATH || process.env.PATH;
+const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { env: { ...process.env, PATH: wasmPath } }).toString().trim();
+const stdSource = existsSync(join(sysroot, 'lib/rustlib/src/rust/library/std'));
+const cargoArgs = ['build', '--release', '--target', 'wasm32-unknown-unknown', '--quiet'];
+const cargoEnv = { PATH: wasmPath, CARGO_TARGET_DIR: wasmTarget };
+if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
+  cargoArgs.push('-Zbuild-std=std,panic_abort');
+  cargoEnv.RUSTC_BOOTSTRAP = '1';
+  cargoEnv.CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS = '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort';
+}
+run('cargo', cargoArgs, cargoEnv);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 rmSync(dist, { recursive: true, force: true });
