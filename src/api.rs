@@ -36,7 +36,7 @@ fn parse_options<'a>(
             return Err(Error::invalid(
                 what,
                 format!(
-                    "has an unknown option {name:?}; known options: {}",
+                    "has an unknown option \"{name}\"; known options: {}",
                     known.join(", ")
                 ),
             ));
@@ -126,7 +126,7 @@ impl<'a> Options<'a> {
                     Value::Null => Ok((k.clone(), None)),
                     _ => Err(Error::invalid(
                         name,
-                        format!("has a value for {k:?} that is not a string"),
+                        format!("has a value for \"{k}\" that is not a string"),
                     )),
                 })
                 .collect(),
@@ -140,7 +140,7 @@ impl<'a> Options<'a> {
             .into_iter()
             .map(|(k, v)| match v {
                 Some(v) => Ok((k, v)),
-                None => Err(Error::invalid(name, format!("has no value for {k:?}"))),
+                None => Err(Error::invalid(name, format!("has no value for \"{k}\""))),
             })
             .collect()
     }

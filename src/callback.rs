@@ -91,7 +91,7 @@ pub fn check_var_name(name: &str) -> Result<()> {
     if !ok {
         return Err(Error::invalid(
             "callbackVar",
-            format!("name {name:?} must start with `x:` followed by lower-case letters, digits, `_` or `-`"),
+            format!("name \"{name}\" must start with `x:` followed by lower-case letters, digits, `_` or `-`"),
         ));
     }
     Ok(())

@@ -155,7 +155,7 @@ impl Crc64 {
 pub fn parse_decimal(option: &'static str, text: &str) -> Result<u64> {
     let bad = || {
         Error::Crc(format!(
-            "`{option}` must be a CRC-64 as a decimal string of 1-20 digits (as in x-oss-hash-crc64ecma), got {text:?}"
+            "`{option}` must be a CRC-64 as a decimal string of 1-20 digits (as in x-oss-hash-crc64ecma), got \"{text}\""
         ))
     };
     if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {

@@ -146,7 +146,7 @@ fn check_field_name(option: &'static str, name: &str) -> Result<()> {
     {
         return Err(Error::invalid(
             option,
-            format!("has an invalid field name {name:?}"),
+            format!("has an invalid field name \"{name}\""),
         ));
     }
     Ok(())
@@ -175,7 +175,7 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
                 if !key.starts_with(prefix.as_str()) {
                     return Err(Error::invalid(
                         "key",
-                        format!("{key:?} is not under keyPrefix {prefix:?}"),
+                        format!("\"{key}\" is not under keyPrefix \"{prefix}\""),
                     ));
                 }
                 fields.push(("key".into(), key.clone()));
@@ -211,7 +211,7 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         } else {
             return Err(Error::invalid(
                 "contentType",
-                format!("{content_type:?} is not one of contentTypes"),
+                format!("\"{content_type}\" is not one of contentTypes"),
             ));
         }
     }
@@ -225,7 +225,7 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         {
             return Err(Error::invalid(
                 "headers",
-                format!("cannot set {name:?}: it has its own option (key, contentType, meta, callback, ...)"),
+                format!("cannot set \"{name}\": it has its own option (key, contentType, meta, callback, ...)"),
             ));
         }
         pin(&mut fields, name, value);
@@ -239,7 +239,7 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         {
             return Err(Error::invalid(
                 "meta",
-                format!("name {name:?} must be letters, digits, `-` or `_`"),
+                format!("name \"{name}\" must be letters, digits, `-` or `_`"),
             ));
         }
         check_field_value("meta", value)?;

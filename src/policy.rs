@@ -100,7 +100,7 @@ impl Condition {
                 return Err(Error::invalid(
                     "conditions",
                     format!(
-                        "has the operator {other:?}; OSS accepts only eq, starts-with, in, not-in and content-length-range"
+                        "has the operator \"{other}\"; OSS accepts only eq, starts-with, in, not-in and content-length-range"
                     ),
                 ))
             }
@@ -316,7 +316,7 @@ fn check_condition(condition: &Value) -> Result<()> {
                 }
                 other => {
                     return Err(bad_policy(format!(
-                        "has the operator {other:?}; OSS accepts only eq, starts-with, in, not-in and content-length-range"
+                        "has the operator \"{other}\"; OSS accepts only eq, starts-with, in, not-in and content-length-range"
                     )))
                 }
             };
@@ -324,7 +324,7 @@ fn check_condition(condition: &Value) -> Result<()> {
                 Ok(())
             } else {
                 Err(bad_policy(format!(
-                    "has a malformed {op:?} condition: write [\"{op}\", \"$field\", value]"
+                    "has a malformed \"{op}\" condition: write [\"{op}\", \"$field\", value]"
                 )))
             }
         }

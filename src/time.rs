@@ -209,7 +209,7 @@ pub fn parse_iso8601(option: &'static str, text: &str) -> Result<u64> {
         && (b.len() == 20 || (b[19] == b'.' && b.len() > 21));
     if !shape_ok {
         return Err(Error::Date(format!(
-            "`{option}` must look like 2030-01-01T00:00:00.000Z (UTC, with T and Z), got {text:?}"
+            "`{option}` must look like 2030-01-01T00:00:00.000Z (UTC, with T and Z), got \"{text}\""
         )));
     }
     let fraction = if b.len() > 20 {
@@ -249,7 +249,7 @@ pub fn parse_compact_date_time(option: &'static str, text: &str) -> Result<u64> 
     let b = text.as_bytes();
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return Err(Error::Date(format!(
-            "`{option}` must look like 20231203T121212Z (UTC), got {text:?}"
+            "`{option}` must look like 20231203T121212Z (UTC), got \"{text}\""
         )));
     }
     from_parts(
@@ -271,7 +271,7 @@ pub fn check_compact_date(option: &'static str, text: &str) -> Result<()> {
     let b = text.as_bytes();
     if b.len() != 8 {
         return Err(Error::Date(format!(
-            "`{option}` must look like 20231203 (yyyymmdd, UTC), got {text:?}"
+            "`{option}` must look like 20231203 (yyyymmdd, UTC), got \"{text}\""
         )));
     }
     from_parts(

@@ -4,8 +4,8 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
 use super::{
-    check_method, check_policy_field, check_secret, check_target, header, normalized_headers,
-    Credentials, Request, SignedRequest,
+    check_method, check_policy_field, check_request_size, check_secret, check_target, header,
+    insertion_sort, normalized_headers, Credentials, Request, SignedRequest,
 };
 use crate::encoding::base64;
 use crate::error::{Error, Result};
@@ -130,7 +130,7 @@ pub fn canonical_resource(bucket: &str, key: &str, query: &[(String, Option<Stri
         .iter()
         .filter(|(k, _)| SUB_RESOURCES.binary_search(&k.as_str()).is_ok())
         .collect();
-    sub.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    insertion_sort(&mut sub, |a, b| a.0 < b.0);
     for (i, (k, v)) in sub.into_iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
         out.push_str(k);
@@ -148,6 +148,7 @@ pub fn sign_request(credentials: &Credentials, request: &Request) -> Result<Sign
     credentials.validate()?;
     let method = check_method(&request.method)?;
     check_target(&request.bucket, &request.key)?;
+    check_request_size(request, 0)?;
     let headers = normalized_headers(&request.headers)?;
     // x-oss-date wins over Date when both are sent (oss-spec §2; browsers cannot set Date).
     let date = header(&headers, "x-oss-date")

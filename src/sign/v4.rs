@@ -4,8 +4,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::{
-    check_method, check_policy_field, check_secret, check_target, header, normalized_headers,
-    Credentials, Request, SignedRequest,
+    check_method, check_policy_field, check_request_size, check_secret, check_target, header,
+    insertion_sort, normalized_headers, Credentials, Request, SignedRequest,
 };
 use crate::encoding::{hex, percent_encode};
 use crate::error::{Error, Result};
@@ -40,7 +40,7 @@ pub fn normalize_region(region: &str) -> Result<&str> {
     {
         return Err(Error::invalid(
             "region",
-            format!("{region:?} is not a Region ID such as cn-hangzhou"),
+            format!("\"{region}\" is not a Region ID such as cn-hangzhou"),
         ));
     }
     Ok(region)
@@ -91,7 +91,7 @@ pub fn canonical_query(query: &[(String, Option<String>)]) -> String {
             )
         })
         .collect();
-    encoded.sort_unstable();
+    insertion_sort(&mut encoded, |a, b| a < b);
     let mut out = String::new();
     for (i, (k, v)) in encoded.iter().enumerate() {
         if i > 0 {
@@ -130,7 +130,7 @@ pub fn additional_headers(
             out.push(name);
         }
     }
-    out.sort_unstable();
+    insertion_sort(&mut out, |a, b| a < b);
     out.dedup();
     Ok(out)
 }
@@ -148,6 +148,7 @@ pub fn sign_request(
     let region = normalize_region(region)?;
     let method = check_method(&request.method)?;
     check_target(&request.bucket, &request.key)?;
+    check_request_size(request, additional.len())?;
     let headers = normalized_headers(&request.headers)?;
     let date_time = header(&headers, "x-oss-date").ok_or_else(|| {
         Error::invalid(
