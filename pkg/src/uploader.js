@@ -21,6 +21,7 @@ const DEFAULT_RETRY = {
 };
 const TOKEN_CODES = ['SecurityTokenExpired', 'InvalidSecurityToken', 'InvalidAccessKeyId'];
 const CRC_CHUNK = 1024 * 1024;
+const MAX_POST_OBJECT = 5 * 1024 * 1024 * 1024;
 
 function retryOptions(value) {
   if (value === false || value === 0) return { ...DEFAULT_RETRY, limit: 0 };
@@ -530,6 +531,16 @@ export function createUploader(options) {
               `${f.name} is ${entry.size} bytes; the maximum is ${options.maxFileSize}`,
             );
           }
+          // PostObject takes at most 5 GB (oss-spec §1); bigger files need multipart.
+          if (
+            entry.size > MAX_POST_OBJECT &&
+            !(entry.size >= multipartThreshold && (defaultDestination ? defaultDestination.canSignRequests : true))
+          ) {
+            throw new OssupError(
+              'FILE_TOO_LARGE',
+              `${f.name} is over 5 GB, the most one PostObject takes: in server-signed mode pass \`signRequest\` so it can go up in parts`,
+            );
+          }
           if (!matchesAccept(options.accept, f)) {
             throw new OssupError(
               'FILE_TYPE_NOT_ALLOWED',
@@ -609,6 +620,24 @@ export function createUploader(options) {
     };
     // Pause: no new parts or files start, in-flight part requests are aborted (their attempts do
     // not count) and resume where they were; a PostObject in flight finishes.
+    // Mini programs: a request still open 5 s after the app goes to the background fails
+    // ("interrupted", DESIGN-NOTES). Pause with the app and resume with it; an attempt that
+    // fails while paused does not count.
+    let autoPaused = false;
+    const lifecycle = transport.lifecycle
+      ? transport.lifecycle({
+          hide: () => {
+            if (pausedUntil) return;
+            autoPaused = true;
+            task.pause();
+          },
+          show: () => {
+            if (!autoPaused) return;
+            autoPaused = false;
+            task.resume();
+          },
+        })
+      : null;
     task.pause = () => {
       if (pausedUntil) return;
       pausedUntil = new Promise((resolve) => {
@@ -633,6 +662,7 @@ export function createUploader(options) {
     // Start after the caller had a chance to attach listeners.
     Promise.resolve()
       .then(run)
+      .finally(() => lifecycle && lifecycle.off())
       .then(finished.resolve, (error) => {
         task.emit('error', null, error);
         finished.reject(error);

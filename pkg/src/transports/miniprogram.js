@@ -75,6 +75,19 @@ export function miniProgramTransport(api, flavor) {
     maxConcurrency: 10,
     defaultTimeout: alipay ? 30000 : 60000,
 
+    /** App hide/show, so uploads pause in the background instead of failing "interrupted". */
+    lifecycle({ hide, show }) {
+      if (typeof api.onAppHide !== 'function' || typeof api.onAppShow !== 'function') return null;
+      api.onAppHide(hide);
+      api.onAppShow(show);
+      return {
+        off() {
+          if (typeof api.offAppHide === 'function') api.offAppHide(hide);
+          if (typeof api.offAppShow === 'function') api.offAppShow(show);
+        },
+      };
+    },
+
     /** Checkpoints in the platform's storage; Alipay's storage API takes objects. */
     storage() {
       if (alipay) {
