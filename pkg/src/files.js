@@ -77,7 +77,8 @@ export function describeFile(input, index) {
     return { name, bytes, size: bytes.length, type: 'application/octet-stream' };
   }
   if (typeof input === 'object') {
-    const path = input.tempFilePath || input.path || input.filePath || input.apFilePath;
+    // `url` is the VOD mini-program SDK's file shape: { url: tempFilePath, coverUrl }.
+    const path = input.tempFilePath || input.path || input.filePath || input.apFilePath || input.url;
     const data = input.data || input.bytes || input.buffer;
     const name = input.name || (path ? baseName(path) : `file-${index + 1}`);
     const type = input.type || input.contentType || contentTypeOf(name);

@@ -126,6 +126,10 @@ export function createUploader(options) {
   const timeout = options.timeout !== undefined ? options.timeout : transport.defaultTimeout;
   const minFileSize = options.minFileSize !== undefined ? options.minFileSize : 1;
   const integrity = options.integrity !== false;
+  // No overwrite by default; VOD addresses are VOD's to manage (RefreshUploadVideo re-uploads
+  // a video's source to the same address), so there it defaults to false.
+  const forbidOverwrite =
+    options.forbidOverwrite !== undefined ? options.forbidOverwrite !== false : options.vodCredentials === undefined;
   const multipartThreshold = options.multipartThreshold !== undefined ? options.multipartThreshold : 8 * 1024 * 1024;
   const limit = createLimiter(Math.max(1, Math.min(options.maxRequests || Infinity, transport.maxConcurrency || 64)));
   const store = createCheckpointStore(
@@ -165,7 +169,10 @@ export function createUploader(options) {
   }
 
   /** One signed request to an object (`entry.aborts` lets cancel/pause stop it). OSS errors throw. */
-  async function request(entry, { method, key, query, headers = {}, body, onProgress }) {
+  async function request(entry, { method, key, query, headers: given = {}, body, onProgress }) {
+    // Always send (and sign) a Content-Type: wx/tt.request add `application/json` to a request
+    // without one, and an unsigned Content-Type breaks the signature (DESIGN-NOTES).
+    const headers = { 'content-type': 'application/octet-stream', ...given };
     const dest = entry.dest;
     if (!dest.baseUrl)
       throw new OssupError(
@@ -317,7 +324,7 @@ export function createUploader(options) {
         bucket: entry.dest.bucket,
         signatureVersion: options.signatureVersion,
         expiresIn: options.formExpiresIn,
-        forbidOverwrite: options.forbidOverwrite !== false,
+        forbidOverwrite,
         successActionStatus: 200,
         meta: uploadOptions.meta || options.meta,
         headers: uploadOptions.headers || options.headers,
@@ -465,7 +472,7 @@ export function createUploader(options) {
     const multipartContext = {
       transport,
       store,
-      options,
+      options: { ...options, forbidOverwrite },
       request,
       withRetries,
       progress: (entry, loaded) => progress(entry, loaded),

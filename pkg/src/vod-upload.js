@@ -6,8 +6,17 @@
 // On expiry: onUploadTokenExpired(info) → the page calls resumeUploadWithAuth(uploadAuth).
 import { OssupError } from './errors.js';
 import { createUploader } from './uploader.js';
+import { contentTypeOf } from './files.js';
 
 const noop = () => {};
+
+/** Whether a picker file is an image: chooseMedia says `fileType`, paths say it by extension. */
+function isImage(file) {
+  if (typeof file === 'string') return /^image\//.test(contentTypeOf(file));
+  if (file.fileType) return file.fileType === 'image';
+  const path = file.url || file.tempFilePath || file.path || file.apFilePath || file.name || '';
+  return /^image\//.test(file.type || contentTypeOf(path));
+}
 
 function deferred() {
   let resolve;
@@ -178,7 +187,7 @@ export function VODUpload(options = {}) {
         userData,
         videoId: undefined,
         state: 'Ready',
-        isImage: /^image\//.test(file.type || ''),
+        isImage: isImage(file),
       });
     },
     deleteFile(index) {
