@@ -212,6 +212,12 @@ export interface UploaderOptions {
   signatureVersion?: 'v4' | 'v1';
   /** Files at once (default 3, at most the platform's cap). */
   concurrency?: number;
+  /** Requests in flight at once across all files and parts (default: the platform's cap, e.g. 10 on WeChat). */
+  maxRequests?: number;
+  /** Seconds a form the client signs (STS, permanent key) stays valid (default 900, never past the credentials' expiry). */
+  formExpiresIn?: number;
+  /** STS: refresh credentials this many ms before `expiration` (default 60000). */
+  refreshBeforeExpiry?: number;
   retry?: number | false | RetryOptions;
   /** Per request, ms (mini programs: 60 s WeChat, 30 s Alipay). */
   timeout?: number;

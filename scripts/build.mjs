@@ -144,7 +144,23 @@ for (const [entry, out, format, platform] of bundles) {
   });
 }
 
-// 7. Sizes, as users pay them.
+// 7. The WeChat npm build copies the `miniprogram` folder (miniprogram_dist) into
+//    miniprogram_npm/ossup as it is, resolves `require('ossup/x')` to x.js (no `exports`), and
+//    uploads only .js/.wasm/.br files: so the bundle is index.js there, with one-line aliases.
+const mini = join(root, 'pkg', 'miniprogram_dist');
+rmSync(mini, { recursive: true, force: true });
+mkdirSync(mini, { recursive: true });
+writeFileSync(join(mini, 'index.js'), readFileSync(join(dist, 'miniprogram.cjs')));
+for (const alias of ['miniprogram', 'vod']) writeFileSync(join(mini, `${alias}.js`), "module.exports = require('./index.js');\n");
+writeFileSync(join(mini, 'ossup.wasm.br'), readFileSync(`${wasmFile}.br`));
+// CommonJS for Node too, should anything require it there (pkg/package.json says "module").
+writeFileSync(join(mini, 'package.json'), '{ "type": "commonjs" }\n');
+// The npm page and licence, and types for CommonJS `require` under node16/nodenext resolution.
+writeFileSync(join(root, 'pkg', 'README.md'), readFileSync(join(root, 'README.md')));
+writeFileSync(join(root, 'pkg', 'LICENSE'), readFileSync(join(root, 'LICENSE')));
+writeFileSync(join(root, 'pkg', 'index.d.cts'), readFileSync(join(root, 'pkg', 'index.d.ts')));
+
+// 8. Sizes, as users pay them.
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const sizes = (file) => {
   const b = readFileSync(file);
