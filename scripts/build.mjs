@@ -25,14 +25,17 @@ const wasmTarget = join(root, 'target', 'wasm');
 // module (about 6 KB brotli). A panic in wasm is an opaque trap either way, and the core's
 // inputs never panic (fuzzed). Otherwise the ordinary prebuilt std is used.
 const wasmPath = process.env.OSSUP_WASM_PATH || process.env.PATH;
-const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { env: { ...process.env, PATH: wasmPath } }).toString().trim();
+const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { env: { ...process.env, PATH: wasmPath } })
+  .toString()
+  .trim();
 const stdSource = existsSync(join(sysroot, 'lib/rustlib/src/rust/library/std'));
 const cargoArgs = ['build', '--release', '--target', 'wasm32-unknown-unknown', '--quiet'];
 const cargoEnv = { PATH: wasmPath, CARGO_TARGET_DIR: wasmTarget };
 if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
   cargoArgs.push('-Zbuild-std=std,panic_abort');
   cargoEnv.RUSTC_BOOTSTRAP = '1';
-  cargoEnv.CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS = '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort';
+  cargoEnv.CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS =
+    '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort';
 }
 run('cargo', cargoArgs, cargoEnv);
 rmSync(work, { recursive: true, force: true });
@@ -151,7 +154,8 @@ const mini = join(root, 'pkg', 'miniprogram_dist');
 rmSync(mini, { recursive: true, force: true });
 mkdirSync(mini, { recursive: true });
 writeFileSync(join(mini, 'index.js'), readFileSync(join(dist, 'miniprogram.cjs')));
-for (const alias of ['miniprogram', 'vod']) writeFileSync(join(mini, `${alias}.js`), "module.exports = require('./index.js');\n");
+for (const alias of ['miniprogram', 'vod'])
+  writeFileSync(join(mini, `${alias}.js`), "module.exports = require('./index.js');\n");
 writeFileSync(join(mini, 'ossup.wasm.br'), readFileSync(`${wasmFile}.br`));
 // CommonJS for Node too, should anything require it there (pkg/package.json says "module").
 writeFileSync(join(mini, 'package.json'), '{ "type": "commonjs" }\n');
