@@ -20,6 +20,7 @@ import { launchChromium, openSuite, coldStart } from './lib/chromium.mjs';
 import { startStaticServer } from './lib/static-server.mjs';
 import { runUpload } from './lib/upload.mjs';
 import { renderResults } from './lib/report.mjs';
+import { startCpuMonitor } from './lib/cpu-monitor.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const REPS = {
@@ -36,6 +37,12 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 const log = (message) => console.log(`[bench ${elapsed()}] ${message}`);
 
 const results = { meta: {}, errors: [] };
+
+// The machine may be shared: the load average through the run, and the CPU that processes
+// outside this harness and its children used meanwhile (lib/cpu-monitor.mjs).
+const loadSamples = [os.loadavg()[0]];
+const cpuMonitor = startCpuMonitor();
+setInterval(() => loadSamples.push(os.loadavg()[0]), 5000).unref();
 
 async function stage(name, fn) {
   const t = Date.now();
@@ -75,6 +82,9 @@ function machine() {
 mkdirSync(BUILD, { recursive: true });
 log('copying pkg/ (src, dist) to target/bench/pkg: the whole run measures that build');
 await snapshotPackage();
+// wasm-bindgen's DataView cache trusts ArrayBuffer#detached when it exists; wasm2js never detaches.
+const glueSource = readFileSync(path.join(PKG, 'dist/glue.js'), 'utf8');
+const dataViewCache = /function getDataViewMemory0\(\) \{\n\s*if \(([^\n]*)\)/.exec(glueSource);
 
 const versions = packageVersions();
 results.meta = {
@@ -87,6 +97,7 @@ results.meta = {
   reps: REPS,
   hashTotal: '64 MiB',
   quick: QUICK,
+  glueDataViewCheck: dataViewCache ? dataViewCache[1] : null,
 };
 results.meta.tools = await stage('tool versions', () => toolVersions());
 
@@ -192,6 +203,16 @@ results.upload = await stage('upload pipeline (Node, loopback)', () =>
 );
 
 results.meta.machine.loadEnd = os.loadavg()[0].toFixed(2);
+const cpu = cpuMonitor.stop();
+if (cpu) {
+  const seconds = (Date.now() - started) / 1000;
+  results.meta.machine.otherCpu = {
+    seconds: cpu.othersSeconds,
+    share: cpu.othersSeconds / (seconds * results.meta.machine.cores),
+    harnessSeconds: cpu.oursSeconds,
+  };
+}
+results.meta.machine.loadDuring = { median: median(loadSamples).toFixed(2), max: Math.max(...loadSamples).toFixed(2) };
 results.meta.durationS = (Date.now() - started) / 1000;
 writeFileSync(path.join(BUILD, 'results.json'), JSON.stringify(results, null, 2));
 writeFileSync(RESULTS, renderResults(results));

@@ -101,6 +101,13 @@ edit(
   'if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer) {',
   'memory view',
 );
+// The DataView check trusts `buffer.detached` where it exists (Chromium, Node 22+), which is
+// false for wasm2js's replaced buffers: compare the buffers instead, always.
+edit(
+  /if \(cachedDataViewMemory0 === null \|\| cachedDataViewMemory0\.buffer\.detached === true \|\| \(cachedDataViewMemory0\.buffer\.detached === undefined && cachedDataViewMemory0\.buffer !== wasm\.memory\.buffer\)\) \{/,
+  'if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer) {',
+  'data view',
+);
 edit(
   /async function __wbg_load\([\s\S]*$/,
   'export { __wbg_get_imports };\nexport function __ossup_instantiated(instance) {\n    return __wbg_finalize_init(instance, undefined);\n}\n',

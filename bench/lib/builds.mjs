@@ -2,7 +2,7 @@
 // the JS bundles the pages load, the native ceiling (bench/native), and two diagnostic builds
 // of the same core — with symbol names for twiggy, and at opt-level 3 — that explain misses.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROOT, BUILD, PKG } from './paths.mjs';
@@ -70,9 +70,19 @@ export function buildNative() {
   return out;
 }
 
+/**
+ * cargo for wasm32 exactly as scripts/build.mjs step 1 runs it (keep the two in step): std
+ * rebuilt with immediate-abort panics where its source is at hand, unless OSSUP_PLAIN_STD=1.
+ */
 function cargoWasm(targetDir, extraEnv) {
+  const sysroot = withToolchain('PATH="$OSSUP_WASM_PATH" rustc --print sysroot').trim();
+  const buildStd =
+    existsSync(path.join(sysroot, 'lib/rustlib/src/rust/library/std')) && process.env.OSSUP_PLAIN_STD !== '1';
+  const std = buildStd
+    ? `RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort'`
+    : '';
   withToolchain(
-    `PATH="$OSSUP_WASM_PATH" CARGO_TARGET_DIR=${q(targetDir)} ${extraEnv} cargo build --release --target wasm32-unknown-unknown --quiet`,
+    `PATH="$OSSUP_WASM_PATH" CARGO_TARGET_DIR=${q(targetDir)} ${std} ${extraEnv} cargo build --release --target wasm32-unknown-unknown --quiet${buildStd ? ' -Zbuild-std=std,panic_abort' : ''}`,
   );
   return path.join(targetDir, 'wasm32-unknown-unknown/release/ossup.wasm');
 }

@@ -228,14 +228,16 @@ async function verified(list, chunks) {
  */
 export function probeWasm2jsGrowth(mod) {
   const steps = [];
+  const detached = typeof new ArrayBuffer(1).detached; // 'boolean' where ArrayBuffer#detached exists
   try {
     steps.push(['crc64(1 MiB)', mod.crc64(new Uint8Array(1024 * 1024))]);
     steps.push(['crc64(4 MiB)', mod.crc64(new Uint8Array(4 * 1024 * 1024))]);
-    return { ok: true, steps };
+    return { ok: true, steps, detached };
   } catch (e) {
     return {
       ok: false,
       steps,
+      detached,
       error: String((e && e.message) || e),
       failedAt: steps.length ? 'crc64(4 MiB) after crc64(1 MiB)' : 'crc64(1 MiB)',
     };

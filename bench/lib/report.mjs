@@ -2,7 +2,7 @@
 // and, for a miss, the measured cause), then one table per metric.
 import { SIGNING_CASES } from './signing.js';
 import { SIGNING_INPUTS } from './data.js';
-import { SUBSETS } from './sizes.mjs';
+import { SUBSETS, displayName } from './sizes.mjs';
 import { COLD_CONTENDERS } from './chromium.mjs';
 
 const int = (n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
@@ -146,7 +146,7 @@ export function evaluateTargets(r) {
       'Cold start ≤ 5 ms (Chromium: load + instantiate + first signature)',
       cold.total.median <= 5,
       `${fixed(cold.total.median, 1)} ms median over loopback HTTP (load ${fixed(cold.load, 1)} + ready ${fixed(cold.init, 1)} + first signature ${fixed(cold.first, 1)} ms)${mem ? `; ${fixed(mem.total.median, 1)} ms with the bytes already in memory` : ''}`,
-      `${fixed(cold.network, 1)} ms of it is on the wire (Resource Timing: browser.mjs, then ossup.wasm, two sequential fetches in a fresh context; even WebCrypto with a 0.5 KB module needs ${fixed(r.chromium.cold.http['webcrypto-v4'].total.median, 1)} ms this way, the fastest contender ${fixed(fastest.total.median, 1)} ms)${mem ? `. Without the network: import ${fixed(mem.load, 1)} ms (parse + evaluate ${kb(r.sizes?.rows.find((x) => x.id === 'ours-browser')?.raw)} of JS) + ready() ${fixed(mem.init, 1)} ms (compile + instantiate ${kb(r.sizes?.rows.find((x) => x.id === 'ours-wasm')?.raw)} of wasm) + first signature ${fixed(mem.first, 1)} ms` : ''}.`,
+      `${fixed(cold.network, 1)} ms of it is on the wire (Resource Timing: browser.mjs, then ossup.wasm, two sequential fetches in a fresh context; even WebCrypto with a 0.5 KB module needs ${fixed(r.chromium.cold.http['webcrypto-v4'].total.median, 1)} ms this way; the fastest row, ${fastest.name.split(' (')[0]}, ${fixed(fastest.total.median, 1)} ms)${mem ? `. Without the network: import ${fixed(mem.load, 1)} ms (parse + evaluate ${kb(r.sizes?.rows.find((x) => x.id === 'ours-browser')?.raw)} of JS) + ready() ${fixed(mem.init, 1)} ms (compile + instantiate ${kb(r.sizes?.rows.find((x) => x.id === 'ours-wasm')?.raw)} of wasm) + first signature ${fixed(mem.first, 1)} ms` : ''}.`,
     );
   } else add('Cold start ≤ 5 ms', null, 'not measured');
 
@@ -168,7 +168,7 @@ export function evaluateTargets(r) {
       add(
         'RSS growth < 64 MiB while uploading 300 MiB in Node (reported, not asserted)',
         growth < 64 * 1024 * 1024,
-        `${mb(growth)} (RSS ${mb(m.baseline.rss)} → peak ${mb(m.peak.rss)})`,
+        `${mb(growth)} (RSS ${mb(m.baseline.rss)} → peak ${mb(m.peak.rss)}, ArrayBuffers +${mb(m.peak.arrayBuffers - m.baseline.arrayBuffers)})${m.withGc && m.withGc.peak ? `; ${mb(m.withGc.peak.rss - m.withGc.baseline.rss)} with gc() forced every 50 ms` : ''}`,
         `the growth is ArrayBuffers (peak ${mb(m.peak.arrayBuffers - m.baseline.arrayBuffers)} more; JS heap only ${mb(m.peak.heapUsed - m.baseline.heapUsed)}) while at most ${r.upload.concurrency} parts of ~${mb(m.size / m.parts)} are in flight${memoryGcNote(m)}.`,
       );
     } else add('RSS growth < 64 MiB (300 MiB upload)', null, m ? `upload failed: ${m.error}` : 'not measured');
@@ -191,7 +191,11 @@ function signingCause(r) {
     text += `The same call with the core built at opt-level 3 takes ${fixed(step('glueO3'), 2)} µs (${times(step('glue') / step('glueO3'))} faster); `;
   }
   if (nativeZ && native3) {
-    text += `natively the same function takes ${fixed(1e6 / nativeZ, 2)} µs at opt-level "z" and ${fixed(1e6 / native3, 2)} µs at opt-level 3 (${times(native3 / nativeZ)}): \`opt-level = "z"\` (Cargo.toml [profile.release]) is what makes the HMAC chain slow; for V1 (a single HMAC-SHA1) the wasm call takes ${fixed(step1('glueO3'), 2)} µs at opt-level 3 against ${fixed(1e6 / r.native.release.v1Median, 2)} µs natively, the JSON reader, option checks and string copies included. `;
+    const blame =
+      step('glueO3') && step('glue') / step('glueO3') > 1.3
+        ? '`opt-level = "z"` (Cargo.toml [profile.release]) is what makes the HMAC chain slow'
+        : 'the optimisation level is not what limits it';
+    text += `natively the same function takes ${fixed(1e6 / nativeZ, 2)} µs at opt-level "z" and ${fixed(1e6 / native3, 2)} µs at opt-level 3 (${times(native3 / nativeZ)}): ${blame}; for V1 (a single HMAC-SHA1) the wasm call takes ${fixed(step1('glueO3'), 2)} µs at opt-level 3 against ${fixed(1e6 / r.native.release.v1Median, 2)} µs natively, the JSON reader, option checks and string copies included. `;
   }
   text += `hash-wasm needs ${fixed(hw, 2)} µs for the same work (see "Where one call of ours goes").`;
   return text;
@@ -209,7 +213,9 @@ function checksumCause(r, metric) {
   }
   if (get('ours-o3')) {
     parts.push(
-      `The same core built at opt-level 3 runs at ${int(get('ours-o3'))} MB/s (${times(get('ours-o3') / get('ours'))} ours): the loop is compiled for size (\`opt-level = "z"\`).`,
+      get('ours-o3') / get('ours') > 1.1
+        ? `The same core built at opt-level 3 runs at ${int(get('ours-o3'))} MB/s (${times(get('ours-o3') / get('ours'))} ours${get('hash-wasm') ? `, ${times(get('ours-o3') / get('hash-wasm'))} hash-wasm` : ''}): the loop is compiled for size (\`opt-level = "z"\`).`
+        : `Building the core at opt-level 3 does not change it (${int(get('ours-o3'))} MB/s).`,
     );
   }
   const nz = r.native?.['release-z']?.[`${metric}Median`];
@@ -226,12 +232,18 @@ function sizeCause(r) {
     .map((c) => `${c.label} ${kb(c.bytes)}`)
     .join('; ');
   const subsets = (r.sizes.subsets || []).map((s) => `${s.label}: ${kb(s.brotli)}`).join('; ');
+  const smallest = (r.sizes.subsets || [])[0];
+  const floor =
+    smallest && smallest.categories
+      ? ` Even ${smallest.label} is ${kb(smallest.brotli)} brotli; its ${kb(smallest.raw)} raw are mostly ${smallest.categories
+          .slice(0, 4)
+          .map((c) => `${c.label} ${kb(c.bytes)}`)
+          .join(', ')}.`
+      : '';
   return `twiggy (raw bytes of ${kb(a.code)}): ${cats}. Exports that keep the most code alive on their own: ${a.exports
     .slice(0, 3)
     .map((e) => `${e.name} ${kb(e.retained)}`)
-    .join(
-      ', ',
-    )}. Even a core with only some exports stays far over 10 KB brotli today (${subsets}): the floor is the allocator, formatting/panic machinery, sort and the data segments, not the HMACs.`;
+    .join(', ')}. A core with fewer exports, same code (${subsets}).${floor}`;
 }
 
 function memoryGcNote(m) {
@@ -262,7 +274,11 @@ function uploadCause(r) {
     const gap = c.ours.ms.median - c.plain.ms.median;
     let text = `${id === 'small' ? 'Small files' : 'Large file'}: ${int(gap)} ms slower than the plain loop`;
     if (c.oursNoIntegrity) {
-      text += `; with \`integrity: false\` (no local CRC-64 read and compare) ${int(c.oursNoIntegrity.ms.median)} ms, so the integrity check accounts for ${int(c.ours.ms.median - c.oursNoIntegrity.ms.median)} ms of the gap`;
+      const integrity = c.ours.ms.median - c.oursNoIntegrity.ms.median;
+      text +=
+        integrity > 0
+          ? `; with \`integrity: false\` (no local CRC-64 read and compare) ${int(c.oursNoIntegrity.ms.median)} ms, so the integrity check accounts for ${int(integrity)} ms of it`
+          : `; \`integrity: false\` (no local CRC-64) does not close it (${int(c.oursNoIntegrity.ms.median)} ms)`;
     }
     if (id === 'large') {
       text += `; ours sends ${c.ours.requestsPerRun} requests (${Object.entries(c.ours.ops)
@@ -283,7 +299,16 @@ function machineSection(r) {
     ['CPU', `${m.machine.cpu} (/proc/cpuinfo), ${m.machine.cores} cores`],
     ['Memory', m.machine.memory],
     ['OS', m.machine.os],
-    ['Load average (1 min) at start / end', `${m.machine.loadStart} / ${m.machine.loadEnd}`],
+    [
+      'Load average (1 min): start / median during / max / end',
+      `${m.machine.loadStart} / ${m.machine.loadDuring?.median ?? '—'} / ${m.machine.loadDuring?.max ?? '—'} / ${m.machine.loadEnd} (the harness itself runs up to 3 busy processes: Chromium, or the bucket server and a client)`,
+    ],
+    [
+      'CPU used by other processes during the run',
+      m.machine.otherCpu
+        ? `at least ${fixed(m.machine.otherCpu.seconds, 0)} CPU-s (${pct(m.machine.otherCpu.share)} of the machine; the harness and its children: ${fixed(m.machine.otherCpu.harnessSeconds, 0)} CPU-s), sampled from /proc every second`
+        : '—',
+    ],
     ['Node', `${m.versions.node} (V8 ${m.machine.v8})`],
     [
       'Chromium',
@@ -475,13 +500,7 @@ function twiggySection(r) {
   );
   const top = table(
     ['Item', 'raw bytes', 'category'],
-    a.top
-      .slice(0, 20)
-      .map((i) => [
-        `\`${i.name.replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]{16}\]/g, '')}\``,
-        int(i.bytes),
-        i.category,
-      ]),
+    a.top.slice(0, 20).map((i) => [`\`${displayName(i.name)}\``, int(i.bytes), i.category]),
   );
   const exports = table(
     ['Export', 'retained bytes (only it keeps alive)'],
@@ -496,22 +515,21 @@ function twiggySection(r) {
       kb(x.brotli),
       x.top
         .slice(0, 4)
-        .map(
-          (i) =>
-            `${i.name
-              .replace(/::h[0-9a-f]{16}$/, '')
-              .replace(/\[[0-9a-f]{16}\]/g, '')
-              .slice(0, 60)} (${int(i.bytes)})`,
-        )
+        .map((i) => `${displayName(i.name).slice(0, 60)} (${int(i.bytes)})`)
         .join('; '),
     ]),
   );
-  return `The named build is the shipped pipeline (scripts/build.mjs steps 1–3) with symbols kept (\`CARGO_PROFILE_RELEASE_STRIP=false\`, \`wasm-opt -Oz --debuginfo\`); without the name section it is ${int(a.plainRaw)} bytes (pkg/dist/ossup.wasm: ${int(r.sizes.rows.find((x) => x.id === 'ours-wasm').raw)}). ${int(a.code)} bytes of code and data are attributed below.\n\n${cats}\n\nTop items:\n\n${top}\n\nPanic locations kept although \`panic = "abort"\`: ${a.panicPaths.count} source paths, ${int(a.panicPaths.bytes)} bytes of strings (e.g. ${a.panicPaths.examples
+  const shipped = r.sizes.rows.find((x) => x.id === 'ours-wasm').raw;
+  const drift =
+    Math.abs(a.plainRaw - shipped) / shipped > 0.02
+      ? `\n\n> **The diagnostic build no longer matches the shipped one** (${int(a.plainRaw)} vs ${int(shipped)} bytes): scripts/build.mjs changed how it builds; bring \`cargoWasm\`/\`buildNamedWasm\` in bench/lib/builds.mjs back in step before trusting this section.`
+      : '';
+  return `The named build is the shipped pipeline (scripts/build.mjs steps 1–3) with symbols kept (same cargo flags, plus \`CARGO_PROFILE_RELEASE_STRIP=false\`; \`wasm-opt -Oz --debuginfo\`); without the name section it is ${int(a.plainRaw)} bytes (pkg/dist/ossup.wasm: ${int(r.sizes.rows.find((x) => x.id === 'ours-wasm').raw)}). ${int(a.code)} bytes of code and data are attributed below.${drift}\n\n${cats}\n\nTop items:\n\n${top}\n\nPanic-location strings still in the module: ${a.panicPaths.count} source paths, ${int(a.panicPaths.bytes)} bytes of strings (e.g. ${a.panicPaths.examples
     .slice(0, 3)
     .map((p) => `\`${p}\``)
     .join(
       ', ',
-    )}).\n\nPer export (twiggy dominators):\n\n${exports}\n\nWhat a smaller export list would weigh with today's code (the same module with the other exports removed, through the same \`wasm-opt -Oz\`):\n\n${subsets}`;
+    )}).\n\nPer export (twiggy dominators):\n\n${exports}\n\nWhat a smaller export list would weigh with today's code (the same module with the other exports removed, through the same \`wasm-opt -Oz\`; wasm-opt keeps data segments whole, so these are upper bounds):\n\n${subsets}`;
 }
 
 function jsComposition(r) {
@@ -606,6 +624,12 @@ median of repetitions measured in this one run on the machine below; contenders 
 with ours. ${r.meta.machine.cores} cores shared with whatever else ran at the time (load average
 in the machine table), so treat differences under ~10% as noise. How it measures:
 [bench/README.md](README.md).`);
+  const other = r.meta.machine.otherCpu;
+  if (other && other.share > 0.1) {
+    s.push(
+      `> **This run shared the machine with other work**: processes outside the harness used at least ${fixed(other.seconds, 0)} CPU-seconds during it (${pct(other.share)} of the ${r.meta.machine.cores} cores). Absolute numbers are lower and noisier than on a quiet machine and ratios within ~25% may flip; rerun \`make bench\` on a quiet machine before acting on small differences. The large gaps below do not depend on it.`,
+    );
+  }
   if (r.errors.length) {
     s.push(`## Stages that failed in this run\n\n${r.errors.map((e) => `- **${e.stage}**: ${e.message}`).join('\n')}`);
   }
@@ -622,10 +646,24 @@ in the machine table), so treat differences under ~10% as noise. How it measures
     )}`,
   );
   const problems = [];
-  const g = r.node?.hashing?.wasm2jsGrowth || r.chromium?.hashing?.wasm2jsGrowth;
-  if (g && !g.ok) {
+  const growth = [
+    ['Node', r.node?.hashing?.wasm2jsGrowth],
+    ['Chromium', r.chromium?.hashing?.wasm2jsGrowth],
+  ].filter(([, g]) => g);
+  if (growth.some(([, g]) => !g.ok)) {
+    const where = growth
+      .map(
+        ([env, g]) =>
+          `${env}: ${g.ok ? 'works' : `fails with "${g.error}"`} (\`ArrayBuffer#detached\` ${g.detached === 'boolean' ? 'exists' : 'absent'})`,
+      )
+      .join('; ');
+    const check = r.meta.glueDataViewCheck || '';
+    const cause =
+      /detached === true \|\|/.test(check) && /detached === undefined &&/.test(check)
+        ? ` Cause, from pkg/dist/glue.js: \`getDataViewMemory0()\` refreshes its cached DataView only if \`${check}\` — where \`ArrayBuffer#detached\` exists (Chromium, Node ≥ 22) it trusts \`detached\` and skips the \`buffer !== wasm.memory.buffer\` comparison, but wasm2js's \`memory.grow\` swaps in a new ArrayBuffer without detaching the old one, so return values are read from the stale buffer. Every cached view must compare buffers when the engine is wasm2js.`
+        : " wasm2js's `memory.grow` swaps in a new ArrayBuffer without detaching the old one; a cached view of the old buffer in the glue breaks the next calls.";
     problems.push(
-      `- **wasm2js build breaks after its memory grows** (${g.failedAt}: "${g.error}"). wasm2js's \`memory.grow\` swaps in a new ArrayBuffer without detaching the old one, and the glue's cached \`Uint8Array\` view (refreshed only when \`byteLength === 0\`) keeps pointing at the old buffer; the \`DataView\` cache compares \`buffer !== memory.buffer\` and is fine. Any upload whose CRC chunks need a bigger heap than the first call hits this on Alipay. The wasm2js rows above use a fresh module instance per suite so that they could be measured at all.`,
+      `- **The wasm2js build fails once its memory grows**: a fresh instance, \`crc64(1 MiB)\` then \`crc64(4 MiB)\`. ${where}.${cause} Uploads on the wasm2js entry (Alipay, WebViews without WebAssembly) break as soon as a call needs more heap than earlier ones; the wasm2js rows above use one fresh module instance per suite so that they could be measured.`,
     );
   }
   if (problems.length) s.push(`## Problems found while measuring\n\n${problems.join('\n')}`);
@@ -638,7 +676,7 @@ in the machine table), so treat differences under ~10% as noise. How it measures
   }
   if (r.node?.hashing || r.chromium?.hashing) {
     s.push(
-      `## CRC-64/XZ (\`x-oss-hash-crc64ecma\`)\n\nMB/s (10^6 bytes/s) over ${r.meta.hashTotal} fed in 1 MiB chunks, median of ${r.meta.reps.hashing} passes after one warm-up pass; "× ours" = this row ÷ ours. Every digest equals ours, and every CRC contender gives the CRC-64/XZ check value for "123456789":\n\n${crcChecks(r)}\n\n${hashTable(r, 'crc64')}`,
+      `## CRC-64/XZ (\`x-oss-hash-crc64ecma\`)\n\nMB/s (10^6 bytes/s) over ${r.meta.hashTotal} fed in 1 MiB chunks, median of ${r.meta.reps.hashing} passes after warm-up passes (at least one, ≥ 300 ms); "× ours" = this row ÷ ours. Every digest equals ours, and every CRC contender gives the CRC-64/XZ check value for "123456789":\n\n${crcChecks(r)}\n\n${hashTable(r, 'crc64')}`,
     );
     s.push(`## MD5 (\`Content-MD5\`)\n\nAs above.\n\n${hashTable(r, 'md5')}`);
   }

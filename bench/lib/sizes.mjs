@@ -162,8 +162,19 @@ const CATEGORIES = [
   ['other core/alloc (iterators collecting into Result, str and Vec helpers)', (n) => /core|alloc|std/.test(n)],
 ];
 
+/** A symbol without crate disambiguators or hash suffix (`ossup[22ac…]::x::h…` → `ossup::x`). */
+export function displayName(name) {
+  return name.replace(/\[[0-9a-f]{6,}\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
+}
+
+/** As `displayName`, without a leading `<` or `&`, for matching module paths. */
+function plainName(name) {
+  return displayName(name).replace(/^[<&]+/, '');
+}
+
 function category(name) {
-  for (const [label, test] of CATEGORIES) if (test(name)) return label;
+  const plain = plainName(name);
+  for (const [label, test] of CATEGORIES) if (test(plain)) return label;
   return 'other';
 }
 
@@ -236,10 +247,13 @@ export function subsetSizes(stripped, dir) {
     );
     withToolchain(`wasm-opt -Oz --strip-debug --strip-producers '${input}' -o '${output}'`);
     withToolchain(`wasm-opt -Oz --debuginfo --strip-producers '${input}' -o '${named}'`);
-    const top = twiggy('top -n 12', named)
-      .filter((i) => !/names" subsection/.test(i.name))
-      .slice(0, 8)
-      .map((i) => ({ name: i.name, bytes: i.shallow_size, category: category(i.name) }));
-    return { id, label, ...compressed(readFileSync(output)), top };
+    const items = twiggy('top -n 100000', named).filter((i) => !/names" subsection|^custom section/.test(i.name));
+    const top = items.slice(0, 8).map((i) => ({ name: i.name, bytes: i.shallow_size, category: category(i.name) }));
+    const byCategory = new Map();
+    for (const i of items) byCategory.set(category(i.name), (byCategory.get(category(i.name)) || 0) + i.shallow_size);
+    const categories = [...byCategory.entries()]
+      .map(([name, bytes]) => ({ label: name, bytes }))
+      .sort((x, y) => y.bytes - x.bytes);
+    return { id, label, ...compressed(readFileSync(output)), top, categories };
   });
 }

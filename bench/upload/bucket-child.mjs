@@ -3,6 +3,8 @@
 import { startBucketServer } from '../../www/server/bucket.mjs';
 
 const server = await startBucketServer({ root: process.argv[2], testMode: true });
+// Never outlive the harness (a killed parent closes the IPC channel).
+process.on('disconnect', () => process.exit(0));
 process.send({ type: 'ready', url: server.url, bucket: server.bucket, region: server.region });
 process.on('message', async (message) => {
   if (message.type === 'log') {

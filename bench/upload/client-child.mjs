@@ -81,4 +81,5 @@ process.on('message', async ({ contender, files, concurrency }) => {
     process.send({ ok: false, error: String((error && error.stack) || error) });
   }
 });
+process.on('disconnect', () => process.exit(0));
 process.send({ ready: true });

@@ -13,6 +13,8 @@ const sts = async () =>
     })
   ).json();
 
+process.on('disconnect', () => process.exit(0));
+
 const uploader = ossup.createUploader({ bucket, region, endpoint: url, keyPrefix: 'bench/memory', credentials: sts });
 globalThis.gc?.();
 await new Promise((resolve) => setTimeout(resolve, 200));

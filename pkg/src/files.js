@@ -80,10 +80,11 @@ export function describeFile(input, index) {
     // `url` is the VOD mini-program SDK's file shape: { url: tempFilePath, coverUrl }.
     const path = input.tempFilePath || input.path || input.filePath || input.apFilePath || input.url;
     const data = input.data || input.bytes || input.buffer;
+    const nameGiven = Boolean(input.name);
     const name = input.name || (path ? baseName(path) : `file-${index + 1}`);
     const type = input.type || input.contentType || contentTypeOf(name);
     const size = typeof input.size === 'number' ? input.size : undefined;
-    if (path) return { name, path, size, type };
+    if (path) return { name, path, size, type, nameGiven };
     if (typeof Blob !== 'undefined' && input.file instanceof Blob) {
       return {
         name: input.name || input.file.name || name,

@@ -29,6 +29,14 @@ function listedParts(xml) {
   return parts;
 }
 
+/**
+ * The file name, when it identifies the file: a mini-program temp path (`wxfile://tmp_…`,
+ * `https://resource/apml…`) is new at every pick, so it would stop a re-picked file resuming.
+ */
+function stableName(file) {
+  return file.path && /^[a-z]+:\/\//i.test(file.path) && !file.nameGiven ? '' : file.name;
+}
+
 function toArrayBuffer(bytes) {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? bytes.buffer
@@ -61,7 +69,7 @@ export async function uploadMultipart(ctx, entry) {
   const first = await read(1);
   const lastCrc = count === 1 ? crc64(first) : crc64(await read(count));
   const id = fingerprint({
-    name: entry.file.name,
+    name: stableName(entry.file),
     size,
     lastModified: entry.file.blob && entry.file.blob.lastModified,
     partSize,
@@ -74,11 +82,9 @@ export async function uploadMultipart(ctx, entry) {
   const done = new Map(); // partNumber → { etag, crc64, size }
   if (checkpoint && checkpoint.size === size && checkpoint.partSize === partSize) {
     try {
-      const listing = await ctx.request(entry, {
-        method: 'GET',
-        key: checkpoint.key,
-        query: { uploadId: checkpoint.uploadId },
-      });
+      const listing = await ctx.withRetries(entry, () =>
+        ctx.request(entry, { method: 'GET', key: checkpoint.key, query: { uploadId: checkpoint.uploadId } }),
+      );
       const stored = listedParts(listing.body);
       for (const part of checkpoint.parts) {
         if (stored.get(part.number) === part.etag) done.set(part.number, part);
@@ -96,12 +102,14 @@ export async function uploadMultipart(ctx, entry) {
     checkpoint = null;
   }
   if (!checkpoint) {
-    const answer = await ctx.request(entry, {
-      method: 'POST',
-      key: entry.key,
-      query: { uploads: null },
-      headers: { 'content-type': entry.file.type },
-    });
+    const answer = await ctx.withRetries(entry, () =>
+      ctx.request(entry, {
+        method: 'POST',
+        key: entry.key,
+        query: { uploads: null },
+        headers: { 'content-type': entry.file.type },
+      }),
+    );
     const uploadId = tag(answer.body, 'UploadId');
     if (!uploadId) throw new OssupError('MALFORMED_RESPONSE', 'InitiateMultipartUpload answered without an UploadId');
     checkpoint = {
@@ -147,6 +155,8 @@ export async function uploadMultipart(ctx, entry) {
         query: { partNumber: String(n), uploadId: checkpoint.uploadId },
         headers: { 'content-type': 'application/octet-stream' },
         body: toArrayBuffer(bytes),
+        // Browsers send a Blob slice many times faster than an ArrayBuffer body.
+        bodyBlob: entry.file.blob ? entry.file.blob.slice(...range(n)) : undefined,
         onProgress: (sent) => {
           loadedOf.set(n, Math.min(sent, bytes.length));
           report();

@@ -35,7 +35,6 @@ function findShared(name, envName) {
     process.env[envName],
     new URL(`../vectors/${name}`, import.meta.url).pathname,
     new URL(`../../../shared/${name}`, import.meta.url).pathname,
-    `/work/shared/${name}`,
   ].filter(Boolean);
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new Error(`${name} not found; looked in: ${candidates.join(', ')}`);

@@ -67,7 +67,7 @@ after(async () => {
     await new Promise((resolve) => app.close(resolve));
   }
   if (server) await server.close();
-  await rm(dir, { recursive: true, force: true }); // the source file and the bucket
+  if (dir) await rm(dir, { recursive: true, force: true }); // the source file and the bucket
 });
 
 const PAGE = `

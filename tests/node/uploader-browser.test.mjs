@@ -123,7 +123,7 @@ after(async () => {
   if (browser) await browser.close();
   if (site) await site.close();
   if (bucket) await bucket.close();
-  await rm(root, { recursive: true, force: true });
+  if (root) await rm(root, { recursive: true, force: true });
 });
 
 /** A fresh context (own localStorage) with the page loaded and ready; problems collected. */

@@ -184,7 +184,13 @@ export function miniProgramTransport(api, flavor) {
         task = api.uploadFile(options);
       });
       if (task && typeof task.onProgressUpdate === 'function' && onProgress) {
-        task.onProgressUpdate((res) => onProgress(res.totalBytesSent, res.totalBytesExpectedToSend));
+        // WeChat/Douyin/uni: totalBytesSent / totalBytesExpectedToSend; Alipay: …Written / …ToWrite.
+        task.onProgressUpdate((res) =>
+          onProgress(
+            res.totalBytesSent !== undefined ? res.totalBytesSent : res.totalBytesWritten,
+            res.totalBytesExpectedToSend !== undefined ? res.totalBytesExpectedToSend : res.totalBytesExpectedToWrite,
+          ),
+        );
       }
       // WeChat and Douyin give response headers only here, before success (DESIGN-NOTES).
       if (task && typeof task.onHeadersReceived === 'function' && onHeaders) {

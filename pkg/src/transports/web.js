@@ -81,8 +81,8 @@ export function webTransport() {
       form.append('file', file.blob || new Blob([file.bytes], { type: file.type }), file.name); // last (oss-spec §1)
       return send('POST', url, {}, form, timeout, onProgress, onHeaders);
     },
-    request({ method, url, headers, body, timeout, onProgress }) {
-      return send(method, url, headers, body === undefined ? null : body, timeout, onProgress);
+    request({ method, url, headers, body, bodyBlob, timeout, onProgress }) {
+      return send(method, url, headers, bodyBlob || (body === undefined ? null : body), timeout, onProgress);
     },
   };
 }
