@@ -19,12 +19,12 @@ demo: build
 	@$(ENV) node www/server/main.mjs
 
 lint: setup
-	cargo fmt --check
-	cargo clippy --all-targets -q -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -q -- -D warnings
 	npx --no-install prettier --check --log-level warn --no-error-on-unmatched-pattern $(JS_SOURCES)
 
 test-rust: setup
-	cargo test -q
+	cargo test --workspace -q
 
 test-wasm: build
 	$(ENV) PATH="$$OSSUP_WASM_PATH" CARGO_TARGET_DIR=target/wasm wasm-pack --log-level warn test --headless --chrome 2>&1 | grep -vE "^(\s*Compiling|\s*Finished|\s*Running|\s*Blocking|running 0 tests|test result: ok. 0 passed|no tests to run|\s*$$)"; test $${PIPESTATUS[0]} -eq 0
