@@ -230,18 +230,21 @@ pub fn parse_iso8601(option: &'static str, text: &str) -> Result<u64> {
         3 => milli,
         n => digits(&fraction[..3.min(n)], option)?,
     };
-    from_parts(
+    let f = fields(
         option,
-        digits(&b[0..4], option)?,
-        digits(&b[5..7], option)?,
-        digits(&b[8..10], option)?,
-        (
-            digits(&b[11..13], option)?,
-            digits(&b[14..16], option)?,
-            digits(&b[17..19], option)?,
-        ),
-        milli,
-    )
+        b,
+        &[(0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19)],
+    )?;
+    from_parts(option, f[0], f[1], f[2], (f[3], f[4], f[5]), milli)
+}
+
+/// The numbers at `ranges` of `b` (year, month, day, hour, minute, second; absent ones 0).
+fn fields(option: &'static str, b: &[u8], ranges: &[(usize, usize)]) -> Result<[u64; 6]> {
+    let mut out = [0; 6];
+    for (slot, &(start, end)) in out.iter_mut().zip(ranges) {
+        *slot = digits(&b[start..end], option)?;
+    }
+    Ok(out)
 }
 
 /// Parses the V4 `x-oss-date` form `yyyymmddTHHMMSSZ`.
@@ -252,18 +255,12 @@ pub fn parse_compact_date_time(option: &'static str, text: &str) -> Result<u64> 
             "`{option}` must look like 20231203T121212Z (UTC), got \"{text}\""
         )));
     }
-    from_parts(
+    let f = fields(
         option,
-        digits(&b[0..4], option)?,
-        digits(&b[4..6], option)?,
-        digits(&b[6..8], option)?,
-        (
-            digits(&b[9..11], option)?,
-            digits(&b[11..13], option)?,
-            digits(&b[13..15], option)?,
-        ),
-        0,
-    )
+        b,
+        &[(0, 4), (4, 6), (6, 8), (9, 11), (11, 13), (13, 15)],
+    )?;
+    from_parts(option, f[0], f[1], f[2], (f[3], f[4], f[5]), 0)
 }
 
 /// Checks the V4 credential date form `yyyymmdd`.
@@ -274,15 +271,8 @@ pub fn check_compact_date(option: &'static str, text: &str) -> Result<()> {
             "`{option}` must look like 20231203 (yyyymmdd, UTC), got \"{text}\""
         )));
     }
-    from_parts(
-        option,
-        digits(&b[0..4], option)?,
-        digits(&b[4..6], option)?,
-        digits(&b[6..8], option)?,
-        (0, 0, 0),
-        0,
-    )
-    .map(|_| ())
+    let f = fields(option, b, &[(0, 4), (4, 6), (6, 8)])?;
+    from_parts(option, f[0], f[1], f[2], (0, 0, 0), 0).map(|_| ())
 }
 
 #[cfg(test)]
