@@ -53,9 +53,9 @@ export async function uploadMultipart(ctx, entry) {
   const partSize = choosePartSize(size, options.partSize);
   const count = Math.ceil(size / partSize);
   const range = (n) => [(n - 1) * partSize, Math.min(size, n * partSize)];
-  const read = async (n) => {
+  const read = async (n, into) => {
     const [start, end] = range(n);
-    const bytes = await transport.readRange(entry.file, start, end);
+    const bytes = await transport.readRange(entry.file, start, end, into);
     if (!bytes || bytes.length !== end - start) {
       throw new OssupError(
         'FILE_READ_FAILED',
@@ -144,8 +144,18 @@ export async function uploadMultipart(ctx, entry) {
 
   const queue = [];
   for (let n = 1; n <= count; n++) if (!done.has(n)) queue.push(n);
+  // One buffer per part in flight, reused: a 300 MiB file then needs a few parts of memory, not
+  // a new buffer per part for the garbage collector to find later (transports may ignore it).
+  const spare = [];
   const putPart = async (n) => {
-    const bytes = n === 1 ? first : await read(n);
+    const buffer = n === 1 ? null : spare.pop() || new Uint8Array(partSize);
+    try {
+      await sendPart(n, n === 1 ? first : await read(n, buffer));
+    } finally {
+      if (buffer) spare.push(buffer);
+    }
+  };
+  const sendPart = async (n, bytes) => {
     const partCrc = crc64(bytes);
     const result = await ctx.withRetries(entry, async () => {
       loadedOf.set(n, 0);

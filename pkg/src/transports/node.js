@@ -131,12 +131,16 @@ export function nodeTransport() {
         throw new OssupError('FILE_NOT_FOUND', `${file.path}: ${error.message}`);
       }
     },
-    async readRange(file, start, end) {
+    /** Bytes [start, end); into `into` when given (reused part buffers keep memory flat). */
+    async readRange(file, start, end, into) {
       if (file.bytes) return file.bytes.subarray(start, end);
       if (file.blob) return new Uint8Array(await file.blob.slice(start, end).arrayBuffer());
       const handle = await fsp.open(file.path, 'r');
       try {
-        const out = Buffer.alloc(end - start);
+        const out =
+          into && into.length >= end - start
+            ? Buffer.from(into.buffer, into.byteOffset, end - start)
+            : Buffer.alloc(end - start);
         let filled = 0;
         while (filled < out.length) {
           const { bytesRead } = await handle.read(out, filled, out.length - filled, start + filled);
