@@ -1,24 +1,11 @@
 // The Chromium runs: the system browser through playwright-core (never downloaded), pages
 // served by bench/lib/static-server.mjs from the repository.
-import { chromium } from 'playwright-core';
 import { SIGNING_INPUTS } from './data.js';
 import { summary } from './measure.js';
 
-export function launchChromium() {
-  return chromium.launch({
-    executablePath: process.env.OSSUP_CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
+import { launchChromium } from '../../scripts/chromium.mjs';
+
+export { launchChromium };
 
 /** Opens the suite page and returns { signing(options), hashing(options) } running inside it. */
 export async function openSuite(browser, baseUrl, versions) {

@@ -39,7 +39,7 @@ const POLICY_V4_JSON = JSON.stringify({
     { success_action_status: '200' },
     { 'x-oss-forbid-overwrite': 'true' },
     { 'x-oss-signature-version': 'OSS4-HMAC-SHA256' },
-    { 'x-oss-credential': 'LTAI5tBenchAccessKeyId/20231203/cn-hangzhou/oss/aliyun_v4_request' },
+    { 'x-oss-credential': 'FAKE_BENCH_ACCESS_KEY_ID/20231203/cn-hangzhou/oss/aliyun_v4_request' },
     { 'x-oss-date': '20231203T121212Z' },
   ],
 });

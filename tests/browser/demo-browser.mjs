@@ -3,26 +3,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { startDemo } from '../../www/server/main.mjs';
 
 export const OUTPUT = new URL('../../test-output/', import.meta.url).pathname;
 
-export function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.OSSUP_CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
+import { launchChromium } from '../../scripts/chromium.mjs';
+
+export const launchBrowser = launchChromium;
 
 /** The demo on free ports with a fresh bucket directory; closed and removed after `t`. */
 export async function startTestDemo(t) {

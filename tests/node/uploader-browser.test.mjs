@@ -13,7 +13,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium.mjs';
 import { startBucketServer } from '../../www/server/bucket.mjs';
 import { crc64, crc64Header } from '../../www/server/crc64.mjs';
 
@@ -104,19 +104,7 @@ before(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'ossup-browser-bucket-'));
   bucket = await startBucketServer({ root, testMode: true });
   site = await startSite();
-  browser = await chromium.launch({
-    executablePath: process.env.OSSUP_CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
