@@ -71,11 +71,19 @@ function readExports(bytes, section) {
   return list;
 }
 
-/** Returns a copy of the module without Global exports. */
+/** A copy of the module without Global exports. */
 export function stripGlobalExports(bytes) {
+  return keepExports(bytes, (name, kind) => kind !== 'global');
+}
+
+/**
+ * A copy of the module exporting only what `keep(name, kind)` accepts; `wasm-opt` then drops
+ * whatever only the others reached (the build strips Globals; the benchmarks size subsets).
+ */
+export function keepExports(bytes, keep) {
   const exportSection = sections(bytes).find((s) => s.id === 7);
   if (!exportSection) return bytes;
-  const kept = readExports(bytes, exportSection).filter((e) => e.kind !== 'global');
+  const kept = readExports(bytes, exportSection).filter((e) => keep(e.name, e.kind));
   const body = Buffer.concat([Buffer.from(leb(kept.length)), ...kept.map((e) => Buffer.from(e.raw))]);
   return Buffer.concat([
     Buffer.from(bytes.subarray(0, exportSection.header)),

@@ -7,7 +7,7 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { ROOT, PKG } from './paths.mjs';
 import { withToolchain } from './builds.mjs';
-import { keepExports } from './wasm-exports.mjs';
+import { keepExports } from '../../scripts/wasm-tools.mjs';
 
 export function compressed(bytes) {
   return {

@@ -18,24 +18,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ACCESS_KEYS, startBucketServer } from '../../www/server/bucket.mjs';
-import { createCredentialServer } from '../../www/server/credentials.mjs';
+import { bucketFromEnv, createCredentialServer } from '../../www/server/credentials.mjs';
+
+export { bucketFromEnv };
 import { sendJson } from '../../www/server/http-util.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-/** The signing configuration from the environment: a real bucket, or null for a local one. */
-export function bucketFromEnv(env = process.env) {
-  if (!env.OSSUP_BUCKET) return null;
-  const missing = ['OSSUP_REGION', 'OSSUP_ACCESS_KEY_ID', 'OSSUP_ACCESS_KEY_SECRET'].filter((name) => !env[name]);
-  if (missing.length) throw new Error(`OSSUP_BUCKET is set, so ${missing.join(', ')} must be set too`);
-  return {
-    bucket: env.OSSUP_BUCKET,
-    region: env.OSSUP_REGION.replace(/^oss-/, ''),
-    endpoint: env.OSSUP_ENDPOINT || undefined,
-    accessKeyId: env.OSSUP_ACCESS_KEY_ID,
-    accessKeySecret: env.OSSUP_ACCESS_KEY_SECRET,
-  };
-}
 
 /**
  * Who is asking. Replace this with your own login: e.g. the mini program sends the session

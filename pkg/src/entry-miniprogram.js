@@ -3,14 +3,14 @@
 // path; the default is where the WeChat npm build puts this package.
 import { setLoader } from './core.js';
 import { configureRandom } from './random.js';
-import { registerTransport, miniProgramApi } from './platform.js';
-import { miniProgramTransport } from './transports/miniprogram.js';
+import { registerTransport } from './platform.js';
+import { detectedMiniProgramTransport } from './transports/miniprogram.js';
 import { OssupError } from './errors.js';
 
 registerTransport(() => {
-  const mini = miniProgramApi();
-  if (!mini) throw new OssupError('UNSUPPORTED_PLATFORM', 'ossup/miniprogram found no wx, tt, uni or my API');
-  return miniProgramTransport(mini.api, mini.flavor);
+  const transport = detectedMiniProgramTransport();
+  if (!transport) throw new OssupError('UNSUPPORTED_PLATFORM', 'ossup/miniprogram found no wx, tt, uni or my API');
+  return transport;
 });
 
 export const DEFAULT_WASM_PATH = '/miniprogram_npm/ossup/ossup.wasm.br';

@@ -3,14 +3,14 @@
 import { instantiate } from '../dist/ossup.wasm2js.js';
 import { attachInstance, wasmImports } from './core.js';
 import { configureRandom } from './random.js';
-import { registerTransport, miniProgramApi, hasXhr } from './platform.js';
-import { miniProgramTransport } from './transports/miniprogram.js';
+import { registerTransport, hasXhr } from './platform.js';
+import { detectedMiniProgramTransport } from './transports/miniprogram.js';
 import { webTransport } from './transports/web.js';
 import { OssupError } from './errors.js';
 
 registerTransport(() => {
-  const mini = miniProgramApi();
-  if (mini) return miniProgramTransport(mini.api, mini.flavor);
+  const mini = detectedMiniProgramTransport();
+  if (mini) return mini;
   if (hasXhr()) return webTransport();
   throw new OssupError(
     'UNSUPPORTED_PLATFORM',

@@ -25,11 +25,6 @@ export const ALLOWED_TYPES = Object.freeze([
 ]);
 const MAX_EXPIRES_IN = 600; // seconds: a leaked form is useless after 10 minutes
 
-/** `https://bucket.oss-region.aliyuncs.com`, or the endpoint as given when it is local (the package's rule). */
-export function bucketHost({ bucket, region, endpoint }) {
-  return bucketUrl({ bucket, region, endpoint });
-}
-
 function checkUploadRequest(body, { maxFileSize, allowedTypes }) {
   const { name, size, contentType } = body;
   for (const field of ['name', 'size', 'contentType']) {
@@ -58,6 +53,20 @@ function checkUploadRequest(body, { maxFileSize, allowedTypes }) {
   return { name, size, contentType: type };
 }
 
+/** The signing configuration from the environment: a real bucket, or null for a local one. */
+export function bucketFromEnv(env = process.env) {
+  if (!env.OSSUP_BUCKET) return null;
+  const missing = ['OSSUP_REGION', 'OSSUP_ACCESS_KEY_ID', 'OSSUP_ACCESS_KEY_SECRET'].filter((name) => !env[name]);
+  if (missing.length) throw new Error(`OSSUP_BUCKET is set, so ${missing.join(', ')} must be set too`);
+  return {
+    bucket: env.OSSUP_BUCKET,
+    region: env.OSSUP_REGION.replace(/^oss-/, ''),
+    endpoint: env.OSSUP_ENDPOINT || undefined,
+    accessKeyId: env.OSSUP_ACCESS_KEY_ID,
+    accessKeySecret: env.OSSUP_ACCESS_KEY_SECRET,
+  };
+}
+
 const formatMb = (bytes) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 0)} MB`;
 
 /**
@@ -83,7 +92,7 @@ export function createCredentialServer(options) {
   for (const [name, value] of Object.entries({ bucket, region, accessKeyId, accessKeySecret })) {
     if (!value) throw new TypeError(`createCredentialServer: \`${name}\` is required`);
   }
-  const host = bucketHost({ bucket, region, endpoint });
+  const host = bucketUrl({ bucket, region, endpoint });
   const limits = { maxFileSize, allowedTypes };
 
   async function uploadForm(req) {

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ACCESS_KEYS, startBucketServer } from './bucket.mjs';
-import { bucketHost, createCredentialServer } from './credentials.mjs';
+import { bucketFromEnv, createCredentialServer } from './credentials.mjs';
+import { bucketUrl as bucketUrlOf } from '../../pkg/dist/node.mjs';
 import { ensureSession, sendJson } from './http-util.mjs';
 import { createStaticHandler } from './static.mjs';
 
@@ -73,7 +74,7 @@ export async function startDemo({
   }
 
   const api = createCredentialServer({ ...signing, log: write });
-  const bucketUrl = bucketServer ? bucketServer.url : bucketHost(signing);
+  const bucketUrl = bucketServer ? bucketServer.url : bucketUrlOf(signing);
   const serveStatic = createStaticHandler(
     [
       ['/pkg/dist/', DIST],
@@ -122,19 +123,6 @@ export async function startDemo({
   };
 }
 
-function realBucketFromEnv(env) {
-  if (!env.OSSUP_BUCKET) return null;
-  const missing = ['OSSUP_REGION', 'OSSUP_ACCESS_KEY_ID', 'OSSUP_ACCESS_KEY_SECRET'].filter((name) => !env[name]);
-  if (missing.length) throw new Error(`OSSUP_BUCKET is set, so ${missing.join(', ')} must be set too`);
-  return {
-    bucket: env.OSSUP_BUCKET,
-    region: env.OSSUP_REGION.replace(/^oss-/, ''),
-    endpoint: env.OSSUP_ENDPOINT || undefined,
-    accessKeyId: env.OSSUP_ACCESS_KEY_ID,
-    accessKeySecret: env.OSSUP_ACCESS_KEY_SECRET,
-  };
-}
-
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -147,7 +135,7 @@ async function main() {
   });
   let realBucket;
   try {
-    realBucket = realBucketFromEnv(process.env);
+    realBucket = bucketFromEnv(process.env);
   } catch (error) {
     console.error(`ossup demo: ${error.message}`);
     process.exit(2);

@@ -3,6 +3,7 @@
 import { OssupError } from '../errors.js';
 import { lowerHeaders } from '../responses.js';
 import { mediaKind } from '../files.js';
+import { miniProgramApi } from '../platform.js';
 
 // Alipay my.uploadFile error codes (DESIGN-NOTES): what happened and what to do.
 const ALIPAY_ERRORS = {
@@ -248,4 +249,10 @@ export function miniProgramTransport(api, flavor) {
       };
     },
   };
+}
+
+/** The transport for this runtime's wx / tt / uni / my API, or null outside a mini program. */
+export function detectedMiniProgramTransport() {
+  const mini = miniProgramApi();
+  return mini ? miniProgramTransport(mini.api, mini.flavor) : null;
 }
