@@ -9,6 +9,8 @@
 use crate::callback::{self, Callback};
 use crate::error::{Error, Result};
 use crate::form::{self, FormOptions, SignatureVersion};
+use std::borrow::Cow;
+
 use crate::json::{self, Value};
 use crate::key::{self, KeyOptions};
 use crate::policy::{Condition, Expiration, Policy};
@@ -20,19 +22,19 @@ const MAX_SAFE: u64 = 9_007_199_254_740_991;
 
 /// An options object, with the names the function knows.
 struct Options<'a> {
-    members: &'a [(String, Value)],
+    members: &'a [(Cow<'a, str>, Value<'a>)],
 }
 
 fn parse_options<'a>(
     what: &'static str,
-    document: &'a Value,
+    document: &'a Value<'a>,
     known: &[&str],
 ) -> Result<Options<'a>> {
     let Value::Object(members) = document else {
         return Err(Error::invalid(what, "expects an options object"));
     };
     for (name, _) in members {
-        if !known.contains(&name.as_str()) {
+        if !known.contains(&&**name) {
             return Err(Error::invalid(
                 what,
                 format!(
@@ -45,7 +47,7 @@ fn parse_options<'a>(
     Ok(Options { members })
 }
 
-fn parse_document(what: &'static str, text: &str) -> Result<Value> {
+fn parse_document<'a>(what: &'static str, text: &'a str) -> Result<Value<'a>> {
     json::parse(text).map_err(|e| Error::invalid(what, e))
 }
 
@@ -64,7 +66,7 @@ fn number(option: &'static str, value: &Value) -> Result<u64> {
 
 impl<'a> Options<'a> {
     /// A member that is present and not null.
-    fn get(&self, name: &str) -> Option<&'a Value> {
+    fn get(&self, name: &str) -> Option<&'a Value<'a>> {
         self.members
             .iter()
             .find(|(n, _)| n == name)
@@ -75,7 +77,7 @@ impl<'a> Options<'a> {
     fn string(&self, name: &'static str) -> Result<Option<String>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s.to_string())),
             Some(_) => Err(Error::invalid(name, "must be a string")),
         }
     }
@@ -105,7 +107,7 @@ impl<'a> Options<'a> {
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| match v {
-                    Value::String(s) => Ok(s.clone()),
+                    Value::String(s) => Ok(s.to_string()),
                     _ => Err(Error::invalid(name, "must be an array of strings")),
                 })
                 .collect(),
@@ -120,10 +122,10 @@ impl<'a> Options<'a> {
             Some(Value::Object(members)) => members
                 .iter()
                 .map(|(k, v)| match v {
-                    Value::String(s) => Ok((k.clone(), Some(s.clone()))),
-                    Value::Number(n) => Ok((k.clone(), Some(n.clone()))),
-                    Value::Bool(b) => Ok((k.clone(), Some(b.to_string()))),
-                    Value::Null => Ok((k.clone(), None)),
+                    Value::String(s) => Ok((k.to_string(), Some(s.to_string()))),
+                    Value::Number(n) => Ok((k.to_string(), Some(n.to_string()))),
+                    Value::Bool(b) => Ok((k.to_string(), Some(b.to_string()))),
+                    Value::Null => Ok((k.to_string(), None)),
                     _ => Err(Error::invalid(
                         name,
                         format!("has a value for \"{k}\" that is not a string"),
@@ -199,14 +201,14 @@ fn condition(value: &Value) -> Result<Condition> {
     let bad = |reason: &str| Error::invalid("conditions", reason);
     match value {
         Value::Object(members) => match members.as_slice() {
-            [(field, Value::String(v))] => Ok(Condition::exact(field.as_str(), v.as_str())),
+            [(field, Value::String(v))] => Ok(Condition::exact(&**field, &**v)),
             _ => Err(bad(
                 "has an object condition that is not exactly one \"field\": \"string\" pair",
             )),
         },
         Value::Array(items) => {
             let op = match items.first() {
-                Some(Value::String(op)) => op.as_str(),
+                Some(Value::String(op)) => &**op,
                 _ => {
                     return Err(bad(
                         "has an array condition that does not start with an operator name",
@@ -230,7 +232,7 @@ fn condition(value: &Value) -> Result<Condition> {
                 ));
             };
             let values = match &items[2] {
-                Value::String(v) => vec![v.clone()],
+                Value::String(v) => vec![v.to_string()],
                 Value::Array(list) => list
                     .iter()
                     .map(|v| {
@@ -393,7 +395,7 @@ fn json_object(members: &[(&str, &str)]) -> String {
 
 fn callback_json(value: &Value) -> Result<String> {
     match value {
-        Value::String(text) => Ok(text.clone()),
+        Value::String(text) => Ok(text.to_string()),
         Value::Object(_) => {
             let o = parse_options(
                 "callback",

@@ -2,26 +2,29 @@
 //! callbacks) before they are base64-encoded byte for byte. It never re-serialises: OSS signs
 //! the exact bytes (oss-spec §1a). Depth is bounded so hostile input cannot exhaust the stack.
 
-/// A parsed JSON value; numbers keep their text.
+use std::borrow::Cow;
+
+/// A parsed JSON value; numbers keep their text. Strings without escapes, numbers and
+/// member names borrow from the document: checking a policy allocates only its arrays.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
+pub enum Value<'a> {
     /// `null`
     Null,
     /// `true` / `false`
     Bool(bool),
     /// A number, as written.
-    Number(String),
+    Number(&'a str),
     /// A string, unescaped.
-    String(String),
+    String(Cow<'a, str>),
     /// An array.
-    Array(Vec<Value>),
+    Array(Vec<Value<'a>>),
     /// An object; members in document order (duplicates kept).
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// The member `name` of an object (the first, if repeated).
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    pub fn get(&self, name: &str) -> Option<&Value<'a>> {
         match self {
             Value::Object(members) => members.iter().find(|(k, _)| k == name).map(|(_, v)| v),
             _ => None,
@@ -31,7 +34,7 @@ impl Value {
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::String(s) => Some(s),
+            Value::String(s) => Some(&**s),
             _ => None,
         }
     }
@@ -40,13 +43,15 @@ impl Value {
 const MAX_DEPTH: usize = 32;
 
 struct Reader<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
 
 /// Parses a whole document; the error says where and what.
-pub fn parse(text: &str) -> Result<Value, String> {
+pub fn parse(text: &str) -> Result<Value<'_>, String> {
     let mut reader = Reader {
+        text,
         bytes: text.as_bytes(),
         pos: 0,
     };
@@ -58,7 +63,7 @@ pub fn parse(text: &str) -> Result<Value, String> {
     Ok(value)
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn error(&self, what: &str) -> String {
         format!("invalid JSON at byte {}: {what}", self.pos)
     }
@@ -78,7 +83,7 @@ impl Reader<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, String> {
+    fn value(&mut self, depth: usize) -> Result<Value<'a>, String> {
         if depth > MAX_DEPTH {
             return Err(self.error("nested too deeply"));
         }
@@ -96,7 +101,7 @@ impl Reader<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value, String> {
+    fn object(&mut self, depth: usize) -> Result<Value<'a>, String> {
         self.pos += 1;
         let mut members = Vec::new();
         self.space();
@@ -126,7 +131,7 @@ impl Reader<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<Value, String> {
+    fn array(&mut self, depth: usize) -> Result<Value<'a>, String> {
         self.pos += 1;
         let mut items = Vec::new();
         self.space();
@@ -146,7 +151,7 @@ impl Reader<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, String> {
+    fn number(&mut self) -> Result<Value<'a>, String> {
         let start = self.pos;
         self.eat("-");
         let digits = |r: &mut Self| {
@@ -173,9 +178,11 @@ impl Reader<'_> {
                 return Err(self.error("malformed number"));
             }
         }
-        Ok(Value::Number(
-            String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned(),
-        ))
+        // Only ASCII digits and signs were read: the range is on character boundaries.
+        self.text
+            .get(start..self.pos)
+            .map(Value::Number)
+            .ok_or_else(|| self.error("malformed number"))
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
@@ -193,9 +200,23 @@ impl Reader<'_> {
         Ok(text)
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<Cow<'a, str>, String> {
         self.pos += 1;
-        let mut out = Vec::new();
+        // Most strings have no escape: borrowed from the document as they are.
+        let start = self.pos;
+        let plain = self.bytes[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(self.bytes.len() - start);
+        self.pos += plain;
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            // Ends at an ASCII quote, starts after one: character boundaries.
+            if let Some(text) = self.text.get(start..self.pos) {
+                self.pos += 1;
+                return Ok(Cow::Borrowed(text));
+            }
+        }
+        let mut out = self.bytes[start..self.pos].to_vec();
         loop {
             let Some(&b) = self.bytes.get(self.pos) else {
                 return Err(self.error("unterminated string"));
@@ -247,7 +268,9 @@ impl Reader<'_> {
             }
         }
         // The input was a &str, and escapes produce whole chars: always valid UTF-8.
-        String::from_utf8(out).map_err(|_| self.error("invalid UTF-8"))
+        String::from_utf8(out)
+            .map(Cow::Owned)
+            .map_err(|_| self.error("invalid UTF-8"))
     }
 }
 
@@ -264,8 +287,8 @@ mod tests {
                 (
                     "a".into(),
                     Value::Array(vec![
-                        Value::Number("1".into()),
-                        Value::Number("-2.5e3".into()),
+                        Value::Number("1"),
+                        Value::Number("-2.5e3"),
                         Value::Bool(true),
                         Value::Bool(false),
                         Value::Null,

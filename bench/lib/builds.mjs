@@ -2,7 +2,7 @@
 // the JS bundles the pages load, the native ceiling (bench/native), and two diagnostic builds
 // of the same core — with symbol names for twiggy, and at opt-level 3 — that explain misses.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROOT, BUILD, PKG } from './paths.mjs';
@@ -43,7 +43,7 @@ export async function buildBundles() {
   });
   await esbuild.build({
     ...common,
-    entryPoints: ['crypto-js-v4', 'hash-wasm-v4', 'js-sha256-v4', 'webcrypto-v4'].map((n) =>
+    entryPoints: ['crypto-js-v4', 'hash-wasm-v4', 'js-sha256-v4', 'webcrypto-v4', 'floor', 'ours-sign'].map((n) =>
       path.join(ROOT, `bench/entries/${n}.js`),
     ),
     outdir: path.join(BUILD, 'cold'),
@@ -54,6 +54,8 @@ export async function buildBundles() {
     minify: true,
     external: ['crypto'],
   });
+  // The tree-shaken entry fetches ossup.wasm from beside itself, as the shipped one does.
+  copyFileSync(path.join(PKG, 'dist/ossup.wasm'), path.join(BUILD, 'cold/ossup.wasm'));
 }
 
 /** The native ceiling in both profiles; returns { release, 'release-z' } binary paths. */

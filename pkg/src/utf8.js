@@ -99,4 +99,17 @@ export function decodePortable(bytes) {
 export const encodeInto =
   nativeEncoder && nativeEncoder.encodeInto ? (text, view) => nativeEncoder.encodeInto(text, view) : encodeIntoPortable;
 export const encode = nativeEncoder ? (text) => nativeEncoder.encode(text) : encodePortable;
-export const decode = nativeDecoder ? (bytes) => nativeDecoder.decode(bytes) : decodePortable;
+// What comes back from the core is mostly short ASCII (signatures, keys, dates): copying the
+// bytes beats a TextDecoder call, whose fixed cost is most of a signature's crossing.
+const SHORT = 256;
+function shortAscii(bytes) {
+  const n = bytes.length;
+  if (n > SHORT) return null;
+  for (let i = 0; i < n; i++) if (bytes[i] > 0x7f) return null;
+  return String.fromCharCode.apply(null, bytes);
+}
+const decodeLong = nativeDecoder ? (bytes) => nativeDecoder.decode(bytes) : decodePortable;
+export const decode = (bytes) => {
+  const ascii = shortAscii(bytes);
+  return ascii === null ? decodeLong(bytes) : ascii;
+};

@@ -1,8 +1,5 @@
 //! Signature V1: HMAC-SHA1 (oss-spec §1b PostObject, §2 headers).
 
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
-
 use super::{
     check_method, check_policy_field, check_request_size, check_secret, check_target, header,
     insertion_sort, normalized_headers, Credentials, Request, SignedRequest,
@@ -103,10 +100,10 @@ pub const SUB_RESOURCES: [&str; 86] = [
 
 fn hmac_sha1_base64(secret: &str, message: &str) -> Result<String> {
     check_secret(secret)?;
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes())
-        .map_err(|_| Error::Missing("accessKeySecret"))?;
-    mac.update(message.as_bytes());
-    Ok(base64(&mac.finalize().into_bytes()))
+    Ok(base64(&ossup_hash::hmac_sha1(
+        secret.as_bytes(),
+        message.as_bytes(),
+    )))
 }
 
 /// PostObject V1 `Signature` = base64(HMAC-SHA1(secret, policy field)) (oss-spec §1b).

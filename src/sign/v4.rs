@@ -1,8 +1,5 @@
 //! Signature V4: HMAC-SHA256 with a derived signing key (oss-spec §1c PostObject, §3 headers).
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-
 use super::{
     check_method, check_policy_field, check_request_size, check_secret, check_target, header,
     insertion_sort, normalized_headers, Credentials, Request, SignedRequest,
@@ -15,16 +12,6 @@ use crate::time;
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 /// The last element of the credential scope.
 pub const SCOPE_TERMINATOR: &str = "aliyun_v4_request";
-
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so this cannot fail; the fallback keeps it panic-free.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => return [0; 32],
-    };
-    mac.update(message);
-    mac.finalize().into_bytes().into()
-}
 
 /// The V4 region: the plain Region ID. ali-oss accepts `oss-cn-hangzhou` and strips the
 /// prefix (oss-spec §7.2); so do we.
@@ -53,16 +40,38 @@ pub fn scope(date: &str, region: &str) -> String {
 
 /// `SigningKey = H(H(H(H("aliyun_v4"+secret, date), region), "oss"), "aliyun_v4_request")`.
 pub fn signing_key(access_key_secret: &str, date: &str, region: &str) -> Result<[u8; 32]> {
+    let (date, region) = check_key_inputs(access_key_secret, date, region)?;
+    Ok(ossup_hash::v4_signing_key(
+        access_key_secret.as_bytes(),
+        date,
+        region.as_bytes(),
+    ))
+}
+
+fn check_key_inputs<'a>(
+    access_key_secret: &str,
+    date: &'a str,
+    region: &'a str,
+) -> Result<(&'a [u8; 8], &'a str)> {
     check_secret(access_key_secret)?;
     time::check_compact_date("date", date)?;
     let region = normalize_region(region)?;
-    let mut key = Vec::with_capacity(9 + access_key_secret.len());
-    key.extend_from_slice(b"aliyun_v4");
-    key.extend_from_slice(access_key_secret.as_bytes());
-    let k_date = hmac_sha256(&key, date.as_bytes());
-    let k_region = hmac_sha256(&k_date, region.as_bytes());
-    let k_service = hmac_sha256(&k_region, b"oss");
-    Ok(hmac_sha256(&k_service, SCOPE_TERMINATOR.as_bytes()))
+    let date = date
+        .as_bytes()
+        .try_into()
+        .map_err(|_| Error::Date("`date` must be yyyymmdd".into()))?;
+    Ok((date, region))
+}
+
+/// hex(HMAC-SHA256(SigningKey, message)) from checked inputs; the signing key (its keyed HMAC
+/// state) is cached per (secret, date, region), as the SDKs do: it changes once a day.
+fn sign_hex(access_key_secret: &str, date: &[u8; 8], region: &str, message: &str) -> String {
+    hex(&ossup_hash::v4_sign(
+        access_key_secret.as_bytes(),
+        date,
+        region.as_bytes(),
+        message.as_bytes(),
+    ))
 }
 
 /// PostObject V4 `x-oss-signature` = hex(HMAC-SHA256(SigningKey, policy field)) (oss-spec §1c).
@@ -72,9 +81,9 @@ pub fn sign_post_policy(
     date: &str,
     policy_base64: &str,
 ) -> Result<String> {
-    let key = signing_key(access_key_secret, date, region)?;
+    let (date, region) = check_key_inputs(access_key_secret, date, region)?;
     check_policy_field(policy_base64)?;
-    Ok(hex(&hmac_sha256(&key, policy_base64.as_bytes())))
+    Ok(sign_hex(access_key_secret, date, region, policy_base64))
 }
 
 /// The V4 CanonicalQuery: every parameter, key and value percent-encoded (`/` too), sorted by
@@ -196,10 +205,15 @@ pub fn sign_request(
     let scope = scope(date, region);
     let string_to_sign = format!(
         "{ALGORITHM}\n{date_time}\n{scope}\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
+        hex(&ossup_hash::sha256(canonical.as_bytes()))
     );
-    let key = signing_key(&credentials.access_key_secret, date, region)?;
-    let signature = hex(&hmac_sha256(&key, string_to_sign.as_bytes()));
+    let (date, region) = check_key_inputs(&credentials.access_key_secret, date, region)?;
+    let signature = sign_hex(
+        &credentials.access_key_secret,
+        date,
+        region,
+        &string_to_sign,
+    );
     let additional_field = if additional.is_empty() {
         String::new()
     } else {
