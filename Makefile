@@ -39,6 +39,7 @@ test-node: build
 test: lint test-rust test-wasm fuzz test-node
 
 bench: build
+	@bash scripts/setup.sh --bench
 	@$(ENV) node bench/run.mjs
 
 clean:

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { stripGlobalExports, exportedSignatures } from './wasm-tools.mjs';
+import { stripGlobalExports, exportedSignatures, customSections } from './wasm-tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'pkg', 'dist');
@@ -61,6 +61,9 @@ writeFileSync(stripped, stripGlobalExports(readFileSync(join(work, 'ossup_bg.was
 const wasmFile = join(dist, 'ossup.wasm');
 run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', stripped, '-o', wasmFile]);
 const wasm = readFileSync(wasmFile);
+// cargo keeps symbol names (Cargo.toml: bench/ reads them); what ships has none.
+const custom = customSections(wasm);
+if (custom.length) throw new Error(`ossup.wasm still has custom sections: ${custom.join(', ')}`);
 const signatures = exportedSignatures(wasm);
 const globals = signatures.filter((e) => e.kind !== 'function' && e.kind !== 'memory');
 if (globals.length) throw new Error(`ossup.wasm still exports ${globals.map((g) => g.name)}`);

@@ -80,6 +80,12 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install -q cargo-fuzz --locked 2>/dev/null || cargo install -q cargo-fuzz
 fi
 
+# `make bench` only (scripts/setup.sh --bench): twiggy, for what the .wasm is made of.
+if [ "${1:-}" = --bench ] && ! command -v twiggy >/dev/null 2>&1; then
+  say "building twiggy for the benchmarks (about 2 minutes, once)"
+  cargo install -q twiggy --locked 2>/dev/null || cargo install -q twiggy
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm devDependencies"
   npm ci --no-audit --no-fund --loglevel=error

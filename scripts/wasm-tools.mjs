@@ -55,6 +55,17 @@ function sections(bytes) {
   return out;
 }
 
+/** Names of the custom sections (id 0) of a module: `name`, `producers`, DWARF… */
+export function customSections(bytes) {
+  return sections(bytes)
+    .filter((s) => s.id === 0)
+    .map((s) => {
+      const r = reader(bytes, s.start);
+      const length = r.u32();
+      return Buffer.from(bytes.subarray(r.pos, r.pos + length)).toString('utf8');
+    });
+}
+
 const KINDS = ['function', 'table', 'memory', 'global', 'tag'];
 
 function readExports(bytes, section) {

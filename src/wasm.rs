@@ -61,28 +61,49 @@ pub fn build_policy(options_json: &str, now_ms: Option<f64>) -> JsResult<String>
     out(api::build_policy(options_json, now(now_ms)?))
 }
 
-/// PostObject V1 `Signature` from `JSON.stringify({ accessKeySecret, policy })`.
+// The two policy signatures take their strings as arguments, not as one JSON text: they are
+// the calls an uploader makes per file, and the JSON round trip (JSON.stringify, the reader,
+// copies of the policy) was most of their cost (bench/RESULTS.md). The JS layer checks the
+// options object (names, types, presence) with the same codes and messages as `api.rs`.
+
+/// PostObject V1 `Signature` for `accessKeySecret` and the base64 `policy` field.
 #[wasm_bindgen(js_name = signPostPolicyV1)]
-pub fn sign_post_policy_v1(options_json: &str) -> JsResult<String> {
-    out(api::sign_post_policy_v1(options_json))
+pub fn sign_post_policy_v1(access_key_secret: &str, policy: &str) -> JsResult<String> {
+    out(crate::sign::v1::sign_post_policy(access_key_secret, policy))
 }
 
-/// PostObject V4 `x-oss-signature` from `JSON.stringify({ accessKeySecret, region, date, policy })`.
+/// PostObject V4 `x-oss-signature` for a secret, region, date (`yyyymmdd`) and base64 policy.
 #[wasm_bindgen(js_name = signPostPolicyV4)]
-pub fn sign_post_policy_v4(options_json: &str) -> JsResult<String> {
-    out(api::sign_post_policy_v4(options_json))
+pub fn sign_post_policy_v4(
+    access_key_secret: &str,
+    region: &str,
+    date: &str,
+    policy: &str,
+) -> JsResult<String> {
+    out(crate::sign::v4::sign_post_policy(
+        access_key_secret,
+        region,
+        date,
+        policy,
+    ))
 }
 
-/// JSON `{ authorization, stringToSign, canonicalRequest? }` for a request; `version` is
-/// `"v1"` or `"v4"`.
+/// A request's signature; `version` is `"v1"` or `"v4"`. With `explain`, JSON
+/// `{ authorization, stringToSign, canonicalRequest? }`; without, the `Authorization` value.
 #[wasm_bindgen(js_name = signRequest)]
-pub fn sign_request(version: &str, options_json: &str) -> JsResult<String> {
+pub fn sign_request(version: &str, options_json: &str, explain: bool) -> JsResult<String> {
     let version = match version {
         "v1" => Version::V1,
         "v4" => Version::V4,
         _ => return Err(fail(Error::invalid("version", "must be \"v1\" or \"v4\""))),
     };
-    out(api::sign_request(version, options_json).map(|s| api::signed_request_json(&s)))
+    out(api::sign_request(version, options_json).map(|s| {
+        if explain {
+            api::signed_request_json(&s)
+        } else {
+            s.authorization
+        }
+    }))
 }
 
 /// JSON `{ fields, policy, expiration }` of a signed PostObject form.

@@ -98,7 +98,10 @@ export function buildNamedWasm() {
   const dir = path.join(BUILD, 'wasm-named');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const raw = cargoWasm(path.join(BUILD, 'cargo-wasm-named'), 'CARGO_PROFILE_RELEASE_STRIP=false');
+  // The shipped build's own cargo output (Cargo.toml keeps its symbols; scripts/build.mjs
+  // strips them with wasm-opt): the module measured is the one shipped, with names.
+  const raw = path.join(ROOT, 'target/wasm/wasm32-unknown-unknown/release/ossup.wasm');
+  if (!existsSync(raw)) throw new Error('target/wasm has no ossup.wasm: run `make build` first');
   withToolchain(`wasm-bindgen --target web --out-dir ${q(dir)} --out-name ossup --no-typescript ${q(raw)}`);
   const stripped = path.join(dir, 'stripped.wasm');
   writeFileSync(stripped, stripGlobalExports(readFileSync(path.join(dir, 'ossup_bg.wasm'))));

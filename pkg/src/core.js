@@ -170,14 +170,49 @@ export function buildPolicy(options) {
   return call((c) => c.buildPolicy(toJson('buildPolicy', options), now()));
 }
 
+/**
+ * The named string options of `options`, in order, checked as src/api.rs checks an options
+ * object (same codes and messages): for the calls whose strings cross into wasm as arguments.
+ */
+function stringOptions(what, options, names) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new OssupError('INVALID_OPTION', `${what} expects an options object`);
+  }
+  for (const key of Object.keys(options)) {
+    const value = options[key];
+    // What JSON.stringify would drop is absent, as it is for the JSON-taking calls.
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+    if (!names.includes(key)) {
+      throw new OssupError(
+        'INVALID_OPTION',
+        `\`${what}\` has an unknown option "${key}"; known options: ${names.join(', ')}`,
+      );
+    }
+  }
+  return names.map((name) => {
+    const value = options[name];
+    const present = value !== undefined && value !== null && typeof value !== 'function' && typeof value !== 'symbol';
+    if (present && typeof value !== 'string') throw new OssupError('INVALID_OPTION', `\`${name}\` must be a string`);
+    if (!present || value === '') {
+      throw new OssupError('MISSING_OPTION', `\`${name}\` is required and must be a non-empty string`);
+    }
+    return checkText('INVALID_OPTION', `${what}: \`${name}\``, value);
+  });
+}
+
+const V1_OPTIONS = ['accessKeySecret', 'policy'];
+const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
+
 /** V1 `Signature` for a base64 policy: `{ accessKeySecret, policy }`. */
 export function signPostPolicyV1(options) {
-  return call((c) => c.signPostPolicyV1(toJson('signPostPolicyV1', options)));
+  const [secret, policy] = stringOptions('signPostPolicyV1', options, V1_OPTIONS);
+  return call((c) => c.signPostPolicyV1(secret, policy));
 }
 
 /** V4 `x-oss-signature` (hex): `{ accessKeySecret, region, date (yyyymmdd), policy }`. */
 export function signPostPolicyV4(options) {
-  return call((c) => c.signPostPolicyV4(toJson('signPostPolicyV4', options)));
+  const [secret, region, date, policy] = stringOptions('signPostPolicyV4', options, V4_OPTIONS);
+  return call((c) => c.signPostPolicyV4(secret, region, date, policy));
 }
 
 /** A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then `file`. */
@@ -189,12 +224,12 @@ export function buildPostForm(options) {
 
 /** V1 `Authorization` value: `{ accessKeyId, accessKeySecret, method, bucket, key, headers, query }`. */
 export function signRequestV1(options) {
-  return explainRequestSignature('v1', options).authorization;
+  return call((c) => c.signRequest('v1', toJson('signRequestV1', options), false));
 }
 
 /** V4 `Authorization` value: as V1 plus `region` and `additionalHeaders`. */
 export function signRequestV4(options) {
-  return explainRequestSignature('v4', options).authorization;
+  return call((c) => c.signRequest('v4', toJson('signRequestV4', options), false));
 }
 
 /** `{ authorization, stringToSign, canonicalRequest? }`, to compare with a SignatureDoesNotMatch answer. */
@@ -203,7 +238,7 @@ export function explainRequestSignature(version, options) {
     throw new OssupError('INVALID_OPTION', 'explainRequestSignature: `version` must be "v1" or "v4"');
   }
   return JSON.parse(
-    call((c) => c.signRequest(version, toJson(`signRequest${String(version).toUpperCase()}`, options))),
+    call((c) => c.signRequest(version, toJson(`signRequest${String(version).toUpperCase()}`, options), true)),
   );
 }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import test from 'node:test';
-import { crc64, crc64Header, createCrc64 } from '../../www/server/crc64.mjs';
+import { crc64, crc64Combine, crc64Header, createCrc64 } from '../../www/server/crc64.mjs';
 import { loadVectors } from './bucket-helpers.mjs';
 
 const crcVector = loadVectors().find((v) => v.kind === 'crc64');
@@ -51,4 +51,20 @@ test('a previous CRC continues the stream: crc(B, crc(A)) === crc(A‖B) (oss-sp
   const b = randomBytes(777);
   assert.equal(crc64(b, crc64(a)), crc64(Buffer.concat([a, b])));
   assert.equal(crc64(Buffer.alloc(0), crc64(a)), crc64(a));
+});
+
+test('crc64Combine joins part CRCs as CompleteMultipartUpload does: crc(A‖B) from crc(A), crc(B), |B|', () => {
+  const parts = [randomBytes(102_400), randomBytes(102_400), randomBytes(1), randomBytes(65_537)];
+  let joined = 0n;
+  for (const part of parts) joined = crc64Combine(joined, crc64(part), part.length);
+  assert.equal(joined, crc64(Buffer.concat(parts)));
+  // Cached operator reused for the second part of the same length; an empty B leaves A.
+  assert.equal(crc64Combine(crc64(parts[0]), 0n, 0), crc64(parts[0]));
+  assert.equal(crc64Combine(0n, crc64(parts[3]), parts[3].length), crc64(parts[3]));
+  // The shared check value, split at every point of "123456789".
+  const text = Buffer.from('123456789');
+  for (let cut = 0; cut <= text.length; cut++) {
+    const [a, b] = [text.subarray(0, cut), text.subarray(cut)];
+    assert.equal(crc64Header(crc64Combine(crc64(a), crc64(b), b.length)), crc64Header(0x995dc9bbdf1939fan));
+  }
 });

@@ -47,6 +47,41 @@ export function crc64(bytes, previous = 0n) {
   return createCrc64(previous).update(bytes).digest();
 }
 
+// ---- combine: crc(A ‖ B) from crc(A), crc(B) and |B|, zlib's crc32_combine widened ----
+// A CRC moved past n zero bytes is a linear map over GF(2): 64 columns (the images of the
+// unit vectors). CompleteMultipartUpload joins its parts' CRCs this way instead of reading
+// the object again, as OSS does; the operator per part length is built once and kept.
+
+function gf2Times(columns, vector) {
+  let sum = 0n;
+  for (let i = 0; vector; i++, vector >>= 1n) if (vector & 1n) sum ^= columns[i];
+  return sum;
+}
+
+const compose = (a, b) => b.map((column) => gf2Times(a, column));
+
+const ONE_ZERO_BIT = [POLY_REFLECTED, ...Array.from({ length: 63 }, (_, n) => 1n << BigInt(n))];
+const shiftOperators = new Map();
+
+function shiftOperator(length) {
+  let operator = shiftOperators.get(length);
+  if (operator) return operator;
+  let base = ONE_ZERO_BIT;
+  for (let bits = BigInt(length) * 8n; bits; bits >>= 1n) {
+    if (bits & 1n) operator = operator ? compose(base, operator) : base;
+    if (bits > 1n) base = compose(base, base);
+  }
+  if (shiftOperators.size >= 16) shiftOperators.clear();
+  shiftOperators.set(length, operator);
+  return operator;
+}
+
+/** crc64(A ‖ B) from `crcA` = crc64(A), `crcB` = crc64(B) and `lengthB` = |B| (BigInts, a number). */
+export function crc64Combine(crcA, crcB, lengthB) {
+  if (!lengthB) return BigInt.asUintN(64, crcA);
+  return gf2Times(shiftOperator(lengthB), BigInt.asUintN(64, crcA)) ^ BigInt.asUintN(64, crcB);
+}
+
 /** The `x-oss-hash-crc64ecma` header form: the unsigned value in decimal (oss-spec §5). */
 export function crc64Header(value) {
   return BigInt.asUintN(64, value).toString(10);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { drainBody, readBodyText, receiveToFile } from './body.mjs';
-import { createCrc64, crc64Header } from './crc64.mjs';
+import { crc64Combine, crc64Header } from './crc64.mjs';
 import { ossError } from './errors.mjs';
 import { applyLateFault, corruptCrc, takeFault } from './faults.mjs';
 import { sendEmpty, sendXml } from './http-context.mjs';
@@ -225,23 +225,31 @@ function choosePartsToComplete(stored, listed) {
   return parts;
 }
 
-/** Write the parts one after another into `target`, computing the whole object's CRC-64. */
+/**
+ * Writes the parts one after another into `target`. The object's CRC-64 is joined from the
+ * parts' CRCs, each computed from the bytes as the part arrived (crc64Combine), as OSS does
+ * rather than reading the object again; the byte count is of what was written.
+ */
 async function concatenateParts(storage, uploadId, parts, target) {
   const out = createWriteStream(target);
-  const crc = createCrc64();
+  let crc = 0n;
   let size = 0;
   try {
     for (const part of parts) {
+      let partSize = 0;
       for await (const chunk of createReadStream(storage.partPath(uploadId, part.partNumber))) {
-        crc.update(chunk);
-        size += chunk.length;
+        partSize += chunk.length;
         if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
       }
+      if (partSize !== part.size)
+        throw new Error(`part ${part.partNumber} on disk is ${partSize} bytes, not ${part.size}`);
+      crc = crc64Combine(crc, BigInt(part.crc64), partSize);
+      size += partSize;
     }
   } finally {
     await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
   }
-  return { size, crc64: crc.digest() };
+  return { size, crc64: crc };
 }
 
 export async function handleAbort(ctx, key) {

@@ -121,20 +121,38 @@ fn main() -> Result<(), String> {
         ossup::encoding::hex(&md5.digest())
     });
 
+    // The same paths as the wasm exports: the policy signatures with their strings as
+    // arguments, the header signature from its options JSON to the Authorization value.
     let e = |error: ossup::Error| error.to_string();
-    let v1_signature = ossup::api::sign_post_policy_v1(&v1).map_err(e)?;
-    let v4_signature = ossup::api::sign_post_policy_v4(&v4).map_err(e)?;
-    let header = ossup::api::sign_request(ossup::api::Version::V4, &v4_header).map_err(e)?;
-    let v1_api = ops_per_second(reps, || {
-        ossup::api::sign_post_policy_v1(black_box(&v1)).map_or(0, |s| s.len())
-    });
-    let v4_api = ops_per_second(reps, || {
-        ossup::api::sign_post_policy_v4(black_box(&v4)).map_or(0, |s| s.len())
-    });
-    let header_api = ops_per_second(reps, || {
+    let field = |json: &str, name: &str| -> Result<String, String> {
+        match ossup::json::parse(json).map_err(|m| m.to_string())?.get(name) {
+            Some(ossup::json::Value::String(s)) => Ok(s.to_string()),
+            _ => Err(format!("signing input without {name}")),
+        }
+    };
+    let (v1_secret, v1_policy) = (field(&v1, "accessKeySecret")?, field(&v1, "policy")?);
+    let [v4_secret, v4_region, v4_date, v4_policy] =
+        ["accessKeySecret", "region", "date", "policy"].map(|n| field(&v4, n));
+    let (v4_secret, v4_region, v4_date, v4_policy) = (v4_secret?, v4_region?, v4_date?, v4_policy?);
+    let v1_sign = || ossup::sign::v1::sign_post_policy(black_box(&v1_secret), black_box(&v1_policy));
+    let v4_sign = || {
+        ossup::sign::v4::sign_post_policy(
+            black_box(&v4_secret),
+            black_box(&v4_region),
+            black_box(&v4_date),
+            black_box(&v4_policy),
+        )
+    };
+    let header_sign = || {
         ossup::api::sign_request(ossup::api::Version::V4, black_box(&v4_header))
-            .map_or(0, |s| ossup::api::signed_request_json(&s).len())
-    });
+            .map(|s| s.authorization)
+    };
+    let v1_signature = v1_sign().map_err(e)?;
+    let v4_signature = v4_sign().map_err(e)?;
+    let header = header_sign().map_err(e)?;
+    let v1_api = ops_per_second(reps, || v1_sign().map_or(0, |s| s.len()));
+    let v4_api = ops_per_second(reps, || v4_sign().map_or(0, |s| s.len()));
+    let header_api = ops_per_second(reps, || header_sign().map_or(0, |s| s.len()));
 
     let fields = [
         format!("\"reps\":{reps}"),
@@ -150,7 +168,7 @@ fn main() -> Result<(), String> {
             "\"signatures\":{{\"v1\":{},\"v4\":{},\"v4Header\":{}}}",
             json_string(&v1_signature),
             json_string(&v4_signature),
-            json_string(&header.authorization)
+            json_string(&header)
         ),
         format!("\"v1\":{}", list(&v1_api)),
         format!("\"v4\":{}", list(&v4_api)),
