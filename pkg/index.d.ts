@@ -231,6 +231,7 @@ export interface UploaderOptions {
   integrity?: boolean;
   /** Files this big or bigger go up in parts (default 8 MiB). */
   multipartThreshold?: number;
+  /** Bytes per part (default 5 MiB in Node and browsers, 1 MiB in mini programs; grown so a file fits in 10,000 parts). */
   partSize?: number;
   partConcurrency?: number;
   resume?: boolean;

@@ -210,7 +210,6 @@ export const OPTION_NOTES = {
   maxFiles: 'Most files one `upload()` call takes.',
   forbidOverwrite:
     'Default true: forms carry `x-oss-forbid-overwrite: true`, so a second upload to a key fails with 409.',
-  partSize: 'Part size for multipart uploads in bytes (default 1 MiB; grown so a file fits in 10,000 parts).',
   partConcurrency: 'Parts of one file in flight at once (default 3, within the platform cap).',
   resume: 'Keep a checkpoint so an interrupted multipart upload resumes (default true).',
   checkpointDir: 'Node: the folder checkpoints are written to.',

@@ -9,7 +9,11 @@ import { fingerprint } from './checkpoint.js';
 export const MIN_PART_SIZE = 100 * 1024; // every part but the last (oss-spec §3)
 export const MAX_PARTS = 10000;
 
-/** Part size: the requested size (default 1 MiB), raised so the file fits in 10,000 parts. */
+/**
+ * Part size: the requested size (the transport's default: 5 MiB in Node and browsers, 1 MiB in
+ * mini programs, whose parts are copied into the JS heap and cross slow mobile links), raised
+ * so the file fits in 10,000 parts.
+ */
 export function choosePartSize(size, requested = 1024 * 1024) {
   const atLeast = Math.max(MIN_PART_SIZE, Math.ceil(size / MAX_PARTS));
   return Math.ceil(Math.max(requested, atLeast) / 1024) * 1024;
@@ -50,7 +54,7 @@ function toArrayBuffer(bytes) {
 export async function uploadMultipart(ctx, entry) {
   const { transport, store, options } = ctx;
   const size = entry.size;
-  const partSize = choosePartSize(size, options.partSize);
+  const partSize = choosePartSize(size, options.partSize || transport.defaultPartSize);
   const count = Math.ceil(size / partSize);
   const range = (n) => [(n - 1) * partSize, Math.min(size, n * partSize)];
   const read = async (n, into) => {

@@ -46,7 +46,7 @@ export function VODUpload(options = {}) {
   const seconds = (value, fallback) => (typeof value === 'number' && value >= 0 ? value * 1000 : fallback);
   const common = {
     region: options.region,
-    partSize: options.partSize,
+    partSize: options.partSize || 1024 * 1024, // the VOD SDK's default, on every platform
     partConcurrency: options.parallel,
     timeout: options.timeout,
     retry: {

@@ -52,6 +52,8 @@ export function webTransport() {
     name: 'web',
     maxConcurrency: 6, // browsers open at most 6 connections per host over HTTP/1.1
     defaultTimeout: 0,
+    defaultPartSize: 5 * 1024 * 1024, // parts are Blob slices: no copy in memory
+
     storage() {
       if (typeof localStorage === 'undefined') return undefined;
       return {
