@@ -391,7 +391,7 @@ function signingTables(r) {
     '- js-sha1 / js-sha256 run their pure-JS code in Node too (their Node entries would hand the work to node:crypto).',
     '- Every contender produced the same signature as ours on the fixed inputs before it was timed (asserted); the inputs are in bench/lib/data.js.',
     '- ours checks every option (names, types, region and date formats, bucket and key rules for the header) and that the policy is a base64 policy document OSS accepts (it decodes and parses it), at every call; the JS contenders do only the signing.',
-    '- ours caches the V4 signing key per (secret, date, region), as the AWS and OSS SDKs do, and the keyed HMAC-SHA1 state of the last V1 secret (what hash-wasm\'s reused `createHMAC` instance is): "a new secret every call" is the same call with that cache missed every time (5 secrets in turn).',
+    '- ours caches the V4 signing key per (secret, date, region), as the AWS SDKs do for SigV4, and the keyed HMAC-SHA1 state of the last V1 secret (what hash-wasm\'s reused `createHMAC` instance is): "a new secret every call" is the same call with that cache missed every time (5 secrets in turn).',
   );
   return `${out.join('\n\n')}\n\n${notes.join('\n')}`;
 }

@@ -64,7 +64,8 @@ fn check_key_inputs<'a>(
 }
 
 /// hex(HMAC-SHA256(SigningKey, message)) from checked inputs; the signing key (its keyed HMAC
-/// state) is cached per (secret, date, region), as the SDKs do: it changes once a day.
+/// state) is cached per (secret, date, region), as the AWS SDKs cache SigV4 keys: it changes
+/// once a day.
 fn sign_hex(access_key_secret: &str, date: &[u8; 8], region: &str, message: &str) -> String {
     hex(&ossup_hash::v4_sign(
         access_key_secret.as_bytes(),

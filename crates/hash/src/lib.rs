@@ -4,12 +4,12 @@
 //! buffers) is monomorphised where it is instantiated: here, at opt-level 3, not in the
 //! size-optimised core (bench/RESULTS.md measured the difference: V4 signing 1.7×, MD5 1.15×).
 //!
-//! Two caches, as the AWS and OSS SDKs keep them (a queue of uploads signs many policies with
-//! one credential):
+//! Two caches (a queue of uploads signs many policies with one credential):
 //! - the keyed HMAC-SHA1 state of the last V1 secret (what a reused `createHMAC(…, key)`
 //!   instance is in hash-wasm), and
 //! - the V4 signing key of the last few (secret, date, region) triples, as its keyed
-//!   HMAC-SHA256 state: the key changes once a day, its derivation is four HMACs.
+//!   HMAC-SHA256 state, as the AWS SDKs cache SigV4 signing keys: the key changes once a day,
+//!   its derivation is four HMACs.
 //!
 //! Both only hold what the caller already holds (the secret or a key derived from it), in the
 //! same process; [`clear_caches`] empties them.
