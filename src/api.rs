@@ -6,11 +6,11 @@
 //! monomorphised per options struct and pull in float formatting), while one string crossing
 //! plus the 2 KB reader in `json.rs` does the same job. Mini programs pay for every KB.
 
+use std::borrow::Cow;
+
 use crate::callback::{self, Callback};
 use crate::error::{Error, Result};
 use crate::form::{self, FormOptions, SignatureVersion};
-use std::borrow::Cow;
-
 use crate::json::{self, Value};
 use crate::key::{self, KeyOptions};
 use crate::policy::{Condition, Expiration, Policy};

@@ -55,12 +55,14 @@ fn check_key_inputs<'a>(
 ) -> Result<(&'a [u8; 8], &'a str)> {
     check_secret(access_key_secret)?;
     time::check_compact_date("date", date)?;
-    let region = normalize_region(region)?;
-    let date = date
-        .as_bytes()
+    Ok((date_bytes(date)?, normalize_region(region)?))
+}
+
+/// A checked `yyyymmdd` as the fixed-size key of the signing-key cache.
+fn date_bytes(date: &str) -> Result<&[u8; 8]> {
+    date.as_bytes()
         .try_into()
-        .map_err(|_| Error::Date("`date` must be yyyymmdd".into()))?;
-    Ok((date, region))
+        .map_err(|_| Error::Date("`date` must be yyyymmdd".into()))
 }
 
 /// hex(HMAC-SHA256(SigningKey, message)) from checked inputs; the signing key (its keyed HMAC
@@ -208,10 +210,10 @@ pub fn sign_request(
         "{ALGORITHM}\n{date_time}\n{scope}\n{}",
         hex(&ossup_hash::sha256(canonical.as_bytes()))
     );
-    let (date, region) = check_key_inputs(&credentials.access_key_secret, date, region)?;
+    // The secret, the date (from x-oss-date) and the region were checked above.
     let signature = sign_hex(
         &credentials.access_key_secret,
-        date,
+        date_bytes(date)?,
         region,
         &string_to_sign,
     );

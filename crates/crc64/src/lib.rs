@@ -95,11 +95,7 @@ fn update_raw(t: &Tables, mut crc: u64, data: &[u8]) -> u64 {
 fn lane_shift() -> &'static [u64; 64] {
     static SHIFT: OnceLock<[u64; 64]> = OnceLock::new();
     SHIFT.get_or_init(|| {
-        let mut op = [0u64; 64];
-        op[0] = POLY_REFLECTED;
-        for (n, row) in op.iter_mut().enumerate().skip(1) {
-            *row = 1 << (n - 1);
-        }
+        let mut op = one_zero_bit();
         let mut square = [0u64; 64];
         for _ in 0..(LANE * 8).trailing_zeros() {
             gf2_square(&mut square, &op);
@@ -164,6 +160,17 @@ fn gf2_times(matrix: &[u64; 64], mut vector: u64) -> u64 {
     sum
 }
 
+/// The operator "append one zero bit" on a CRC: the register shifts right, and a set low bit
+/// brings the polynomial in.
+fn one_zero_bit() -> [u64; 64] {
+    let mut op = [0u64; 64];
+    op[0] = POLY_REFLECTED;
+    for (n, row) in op.iter_mut().enumerate().skip(1) {
+        *row = 1 << (n - 1);
+    }
+    op
+}
+
 fn gf2_square(square: &mut [u64; 64], matrix: &[u64; 64]) {
     for (n, row) in square.iter_mut().enumerate() {
         *row = gf2_times(matrix, matrix[n]);
@@ -176,13 +183,8 @@ pub fn combine(crc_a: u64, crc_b: u64, length_b: u64) -> u64 {
     if length_b == 0 {
         return crc_a;
     }
-    let mut odd = [0u64; 64];
+    let mut odd = one_zero_bit();
     let mut even = [0u64; 64];
-    // `odd` is the operator for one zero bit.
-    odd[0] = POLY_REFLECTED;
-    for (n, row) in odd.iter_mut().enumerate().skip(1) {
-        *row = 1 << (n - 1);
-    }
     gf2_square(&mut even, &odd); // two zero bits
     gf2_square(&mut odd, &even); // four zero bits
     let mut crc = crc_a;
