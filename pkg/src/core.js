@@ -112,10 +112,14 @@ function checkValues(what, option, value, depth = 0) {
   }
 }
 
-function toJson(what, options) {
+function checkOptionsObject(what, options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new OssupError('INVALID_OPTION', `${what} expects an options object`);
   }
+}
+
+function toJson(what, options) {
+  checkOptionsObject(what, options);
   // NaN and Infinity would become null (an absent option) in JSON, and a lone surrogate U+FFFD:
   // refuse them instead, naming the option.
   for (const key of Object.keys(options)) checkValues(what, key, options[key]);
@@ -174,14 +178,13 @@ export function buildPolicy(options) {
  * The named string options of `options`, in order, checked as src/api.rs checks an options
  * object (same codes and messages): for the calls whose strings cross into wasm as arguments.
  */
+// What JSON.stringify drops from an object: absent, as it is for the JSON-taking calls.
+const droppedByJson = (value) => value === undefined || typeof value === 'function' || typeof value === 'symbol';
+
 function stringOptions(what, options, names) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new OssupError('INVALID_OPTION', `${what} expects an options object`);
-  }
+  checkOptionsObject(what, options);
   for (const key of Object.keys(options)) {
-    const value = options[key];
-    // What JSON.stringify would drop is absent, as it is for the JSON-taking calls.
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+    if (droppedByJson(options[key])) continue;
     if (!names.includes(key)) {
       throw new OssupError(
         'INVALID_OPTION',
@@ -191,7 +194,7 @@ function stringOptions(what, options, names) {
   }
   return names.map((name) => {
     const value = options[name];
-    const present = value !== undefined && value !== null && typeof value !== 'function' && typeof value !== 'symbol';
+    const present = value !== null && !droppedByJson(value);
     if (present && typeof value !== 'string') throw new OssupError('INVALID_OPTION', `\`${name}\` must be a string`);
     if (!present || value === '') {
       throw new OssupError('MISSING_OPTION', `\`${name}\` is required and must be a non-empty string`);

@@ -50,7 +50,7 @@ export function crc64(bytes, previous = 0n) {
 // ---- combine: crc(A ‖ B) from crc(A), crc(B) and |B|, zlib's crc32_combine widened ----
 // A CRC moved past n zero bytes is a linear map over GF(2): 64 columns (the images of the
 // unit vectors). CompleteMultipartUpload joins its parts' CRCs this way instead of reading
-// the object again, as OSS does; the operator per part length is built once and kept.
+// the object again; the operator per part length is built once and kept.
 
 function gf2Times(columns, vector) {
   let sum = 0n;

@@ -227,8 +227,8 @@ function choosePartsToComplete(stored, listed) {
 
 /**
  * Writes the parts one after another into `target`. The object's CRC-64 is joined from the
- * parts' CRCs, each computed from the bytes as the part arrived (crc64Combine), as OSS does
- * rather than reading the object again; the byte count is of what was written.
+ * parts' CRCs, each computed from the bytes as the part arrived (crc64Combine), rather than
+ * by reading the object again; the byte count is of what was written.
  */
 async function concatenateParts(storage, uploadId, parts, target) {
   const out = createWriteStream(target);
