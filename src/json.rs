@@ -42,36 +42,74 @@ impl<'a> Value<'a> {
 
 const MAX_DEPTH: usize = 32;
 
-struct Reader<'a> {
+/// What the next value is, from its first byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `{`
+    Object,
+    /// `[`
+    Array,
+    /// `"`
+    String,
+    /// `-` or a digit
+    Number,
+    /// anything else: `true`, `false`, `null`, or an error when read
+    Other,
+}
+
+/// Reads a document one token at a time, without building a tree: [`parse`] is built on it,
+/// and the policy check walks a policy with it directly, allocating nothing (a policy is
+/// checked at every signature; bench/RESULTS.md). Containers are read as
+/// `begin_object()` then `next_member()` until `None` (or `begin_array()`, `next_item()`),
+/// with each member's value read (or [`Cursor::skip`]ped) in between.
+pub struct Cursor<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    depth: usize,
+    /// Just after `{` or `[`: the next member or item needs no comma.
+    first: bool,
 }
 
 /// Parses a whole document; the error says where and what.
 pub fn parse(text: &str) -> Result<Value<'_>, String> {
-    let mut reader = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
-    let value = reader.value(0)?;
-    reader.space();
-    if reader.pos != reader.bytes.len() {
-        return Err(reader.error("unexpected text after the JSON value"));
-    }
+    let mut cursor = Cursor::new(text);
+    let value = cursor.value()?;
+    cursor.end()?;
     Ok(value)
 }
 
-impl<'a> Reader<'a> {
-    fn error(&self, what: &str) -> String {
+impl<'a> Cursor<'a> {
+    /// A cursor before the document's one value.
+    pub fn new(text: &'a str) -> Cursor<'a> {
+        Cursor {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            depth: 0,
+            first: false,
+        }
+    }
+
+    /// The error text for the current position.
+    pub fn error(&self, what: &str) -> String {
         format!("invalid JSON at byte {}: {what}", self.pos)
     }
 
+    // The small steps are inlined by hand: the core is built for size (opt-level "z"), which
+    // would otherwise make each one a call, and a policy is read at every signature.
+    #[inline(always)]
     fn space(&mut self) {
         while matches!(self.bytes.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.pos += 1;
         }
+    }
+
+    #[inline(always)]
+    fn eat_byte(&mut self, byte: u8) -> bool {
+        let found = self.bytes.get(self.pos) == Some(&byte);
+        self.pos += usize::from(found);
+        found
     }
 
     fn eat(&mut self, literal: &str) -> bool {
@@ -83,17 +121,140 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value<'a>, String> {
-        if depth > MAX_DEPTH {
+    /// The kind of the next value (`None` at the end of the text).
+    pub fn peek(&mut self) -> Option<Kind> {
+        self.space();
+        Some(match self.bytes.get(self.pos)? {
+            b'{' => Kind::Object,
+            b'[' => Kind::Array,
+            b'"' => Kind::String,
+            b'-' | b'0'..=b'9' => Kind::Number,
+            _ => Kind::Other,
+        })
+    }
+
+    fn open(&mut self, kind: Kind, what: &str) -> Result<(), String> {
+        if self.peek() != Some(kind) {
+            return Err(self.error(what));
+        }
+        if self.depth >= MAX_DEPTH {
             return Err(self.error("nested too deeply"));
         }
+        self.depth += 1;
+        self.pos += 1;
+        self.first = true;
+        Ok(())
+    }
+
+    /// Steps past the separator before the next element; `false` at the container's `close`.
+    fn next(&mut self, close: u8, what: &str) -> Result<bool, String> {
         self.space();
-        match self.bytes.get(self.pos) {
+        let first = core::mem::replace(&mut self.first, false);
+        if self.eat_byte(close) {
+            self.depth -= 1;
+            return Ok(false);
+        }
+        if !first && !self.eat_byte(b',') {
+            return Err(self.error(what));
+        }
+        Ok(true)
+    }
+
+    /// Consumes `{`.
+    pub fn begin_object(&mut self) -> Result<(), String> {
+        self.open(Kind::Object, "expected an object")
+    }
+
+    /// The next member's name, with its `:` consumed (read its value next), or `None` after
+    /// the closing `}`.
+    pub fn next_member(&mut self) -> Result<Option<Cow<'a, str>>, String> {
+        if !self.next(b'}', "expected `,` or `}`")? {
+            return Ok(None);
+        }
+        if self.peek() != Some(Kind::String) {
+            return Err(self.error("expected a member name in double quotes"));
+        }
+        let name = self.string()?;
+        self.space();
+        if !self.eat_byte(b':') {
+            return Err(self.error("expected `:`"));
+        }
+        Ok(Some(name))
+    }
+
+    /// Consumes `[`.
+    pub fn begin_array(&mut self) -> Result<(), String> {
+        self.open(Kind::Array, "expected an array")
+    }
+
+    /// Whether another item follows (read it next); `false` after the closing `]`.
+    pub fn next_item(&mut self) -> Result<bool, String> {
+        self.next(b']', "expected `,` or `]`")
+    }
+
+    /// Reads any value and its contents, checking them, keeping nothing.
+    pub fn skip(&mut self) -> Result<(), String> {
+        match self.peek() {
+            Some(Kind::Object) => {
+                self.begin_object()?;
+                while self.next_member()?.is_some() {
+                    self.skip()?;
+                }
+            }
+            Some(Kind::Array) => {
+                self.begin_array()?;
+                while self.next_item()? {
+                    self.skip()?;
+                }
+            }
+            Some(Kind::String) => {
+                self.string()?;
+            }
+            _ => {
+                self.scalar()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Only whitespace is left.
+    pub fn end(&mut self) -> Result<(), String> {
+        self.space();
+        if self.pos != self.bytes.len() {
+            return Err(self.error("unexpected text after the JSON value"));
+        }
+        Ok(())
+    }
+
+    /// Reads the next value as a tree.
+    pub fn value(&mut self) -> Result<Value<'a>, String> {
+        match self.peek() {
+            Some(Kind::Object) => {
+                self.begin_object()?;
+                let mut members = Vec::new();
+                while let Some(name) = self.next_member()? {
+                    members.push((name, self.value()?));
+                }
+                Ok(Value::Object(members))
+            }
+            Some(Kind::Array) => {
+                self.begin_array()?;
+                let mut items = Vec::new();
+                while self.next_item()? {
+                    items.push(self.value()?);
+                }
+                Ok(Value::Array(items))
+            }
+            Some(Kind::String) => self.string().map(Value::String),
+            _ => self.scalar(),
+        }
+    }
+
+    /// A number, `true`, `false` or `null`.
+    fn scalar(&mut self) -> Result<Value<'a>, String> {
+        match self.peek() {
             None => Err(self.error("expected a value, found the end")),
-            Some(b'{') => self.object(depth),
-            Some(b'[') => self.array(depth),
-            Some(b'"') => self.string().map(Value::String),
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(Kind::Number) => self.number().map(Value::Number),
             Some(_) if self.eat("true") => Ok(Value::Bool(true)),
             Some(_) if self.eat("false") => Ok(Value::Bool(false)),
             Some(_) if self.eat("null") => Ok(Value::Null),
@@ -101,59 +262,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value<'a>, String> {
-        self.pos += 1;
-        let mut members = Vec::new();
-        self.space();
-        if self.eat("}") {
-            return Ok(Value::Object(members));
+    /// The next value as a number's text (an error when it is not a number).
+    pub fn number(&mut self) -> Result<&'a str, String> {
+        if self.peek() != Some(Kind::Number) {
+            return Err(self.error("expected a number"));
         }
-        loop {
-            self.space();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.error("expected a member name in double quotes"));
-            }
-            let name = self.string()?;
-            self.space();
-            if !self.eat(":") {
-                return Err(self.error("expected `:`"));
-            }
-            let value = self.value(depth + 1)?;
-            members.push((name, value));
-            self.space();
-            if self.eat(",") {
-                continue;
-            }
-            if self.eat("}") {
-                return Ok(Value::Object(members));
-            }
-            return Err(self.error("expected `,` or `}`"));
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Value<'a>, String> {
-        self.pos += 1;
-        let mut items = Vec::new();
-        self.space();
-        if self.eat("]") {
-            return Ok(Value::Array(items));
-        }
-        loop {
-            items.push(self.value(depth + 1)?);
-            self.space();
-            if self.eat(",") {
-                continue;
-            }
-            if self.eat("]") {
-                return Ok(Value::Array(items));
-            }
-            return Err(self.error("expected `,` or `]`"));
-        }
-    }
-
-    fn number(&mut self) -> Result<Value<'a>, String> {
         let start = self.pos;
-        self.eat("-");
+        self.eat_byte(b'-');
         let digits = |r: &mut Self| {
             let from = r.pos;
             while matches!(r.bytes.get(r.pos), Some(b'0'..=b'9')) {
@@ -166,7 +281,7 @@ impl<'a> Reader<'a> {
         if int_digits == 0 || (int_digits > 1 && self.bytes[int_start] == b'0') {
             return Err(self.error("malformed number"));
         }
-        if self.eat(".") && digits(self) == 0 {
+        if self.eat_byte(b'.') && digits(self) == 0 {
             return Err(self.error("malformed number"));
         }
         if matches!(self.bytes.get(self.pos), Some(b'e' | b'E')) {
@@ -178,10 +293,8 @@ impl<'a> Reader<'a> {
                 return Err(self.error("malformed number"));
             }
         }
-        // Only ASCII digits and signs were read: the range is on character boundaries.
         self.text
             .get(start..self.pos)
-            .map(Value::Number)
             .ok_or_else(|| self.error("malformed number"))
     }
 
@@ -200,7 +313,20 @@ impl<'a> Reader<'a> {
         Ok(text)
     }
 
-    fn string(&mut self) -> Result<Cow<'a, str>, String> {
+    /// The next value if it is a string; `None`, reading nothing, if it is not.
+    pub fn string_if(&mut self) -> Result<Option<Cow<'a, str>>, String> {
+        if self.peek() == Some(Kind::String) {
+            self.string().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The next value as a string (an error when it is not a string).
+    pub fn string(&mut self) -> Result<Cow<'a, str>, String> {
+        if self.peek() != Some(Kind::String) {
+            return Err(self.error("expected a string"));
+        }
         self.pos += 1;
         // Most strings have no escape: borrowed from the document as they are.
         let start = self.pos;

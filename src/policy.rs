@@ -6,7 +6,9 @@
 
 use crate::encoding::{base64, push_json_string};
 use crate::error::{Error, Result};
-use crate::json::{self, Value};
+use std::borrow::Cow;
+
+use crate::json::{self, Cursor, Kind};
 use crate::time;
 
 /// The largest integer JSON readers in JavaScript keep exactly (2^53 - 1).
@@ -276,88 +278,183 @@ fn bad_policy(reason: impl Into<String>) -> Error {
     Error::invalid("policy", reason)
 }
 
-fn check_condition(condition: &Value) -> Result<()> {
-    match condition {
+fn malformed(op: &str) -> Problem {
+    Problem(bad_policy(format!(
+        "has a malformed \"{op}\" condition: write [\"{op}\", \"$field\", value]"
+    )))
+}
+
+/// Why a policy was rejected, with `?` from both the JSON cursor's errors and the core's.
+struct Problem(Error);
+
+type Checked<T> = core::result::Result<T, Problem>;
+
+impl From<String> for Problem {
+    fn from(json: String) -> Problem {
+        Problem(bad_policy(json))
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(error: Error) -> Problem {
+        Problem(error)
+    }
+}
+
+fn bad(reason: &'static str) -> Problem {
+    Problem(bad_policy(reason))
+}
+
+/// The next item of an array, if there is one and it is a string.
+fn next_string<'a>(c: &mut Cursor<'a>) -> Checked<Option<Cow<'a, str>>> {
+    Ok(if c.next_item()? { c.string_if()? } else { None })
+}
+
+/// The next item of an array, if there is one and it is a number (its text).
+fn next_number<'a>(c: &mut Cursor<'a>) -> Checked<Option<&'a str>> {
+    Ok(if c.next_item()? && c.peek() == Some(Kind::Number) {
+        Some(c.number()?)
+    } else {
+        None
+    })
+}
+
+/// Reads one condition (oss-spec §1a) from the cursor, checking it as it goes.
+fn check_condition(c: &mut Cursor) -> Checked<()> {
+    match c.peek() {
         // {"field":"value"}: exactly one property (else OSS: "Simple-Conditions must have
         // exactly one property specified").
-        Value::Object(members) => match members.as_slice() {
-            [(_, Value::String(_))] => Ok(()),
-            _ => Err(bad_policy(
-                "has an object condition that is not exactly one \"field\": \"string\" pair",
-            )),
-        },
-        Value::Array(items) => {
-            let Some(Value::String(op)) = items.first() else {
-                return Err(bad_policy(
+        Some(Kind::Object) => {
+            c.begin_object()?;
+            if c.next_member()?.is_some() && c.string_if()?.is_some() && c.next_member()?.is_none()
+            {
+                Ok(())
+            } else {
+                Err(bad(
+                    "has an object condition that is not exactly one \"field\": \"string\" pair",
+                ))
+            }
+        }
+        Some(Kind::Array) => {
+            c.begin_array()?;
+            let Some(op) = next_string(c)? else {
+                return Err(bad(
                     "has an array condition that does not start with an operator name",
                 ));
             };
-            let field_ok =
-                matches!(items.get(1), Some(Value::String(f)) if f.starts_with('$') && f.len() > 1);
-            let ok = match op.to_ascii_lowercase().as_str() {
-                "content-length-range" => match items.as_slice() {
-                    [_, Value::Number(min), Value::Number(max)] => {
-                        match (min.parse::<u64>(), max.parse::<u64>()) {
-                            (Ok(min), Ok(max)) if min <= max && max <= MAX_SAFE_INTEGER => true,
-                            _ => return Err(bad_policy(
-                                "has a content-length-range whose bounds are not whole numbers with min <= max",
-                            )),
-                        }
-                    }
-                    _ => false,
-                },
-                "eq" | "starts-with" => {
-                    items.len() == 3 && field_ok && matches!(items[2], Value::String(_))
-                }
-                "in" | "not-in" => {
-                    items.len() == 3
-                        && field_ok
-                        && matches!(&items[2], Value::Array(list) if !list.is_empty() && list.iter().all(|v| matches!(v, Value::String(_))))
-                }
-                other => {
-                    return Err(bad_policy(format!(
-                        "has the operator \"{other}\"; OSS accepts only eq, starts-with, in, not-in and content-length-range"
-                    )))
-                }
+            let is = |name: &str| op.eq_ignore_ascii_case(name);
+            let well_formed = if is("content-length-range") {
+                let (min, max) = (next_number(c)?, next_number(c)?);
+                let (Some(min), Some(max), false) = (min, max, c.next_item()?) else {
+                    return Err(malformed(&op));
+                };
+                return match (min.parse::<u64>(), max.parse::<u64>()) {
+                    (Ok(min), Ok(max)) if min <= max && max <= MAX_SAFE_INTEGER => Ok(()),
+                    _ => Err(bad(
+                        "has a content-length-range whose bounds are not whole numbers with min <= max",
+                    )),
+                };
+            } else if is("eq") || is("starts-with") {
+                field_operand(c)? && next_string(c)?.is_some()
+            } else if is("in") || is("not-in") {
+                field_operand(c)? && c.next_item()? && string_list(c)?
+            } else {
+                return Err(Problem(bad_policy(format!(
+                    "has the operator \"{op}\"; OSS accepts only eq, starts-with, in, not-in and content-length-range"
+                ))));
             };
-            if ok {
+            // Nothing after the operator's operands.
+            if well_formed && !c.next_item()? {
                 Ok(())
             } else {
-                Err(bad_policy(format!(
-                    "has a malformed \"{op}\" condition: write [\"{op}\", \"$field\", value]"
-                )))
+                Err(malformed(&op))
             }
         }
-        _ => Err(bad_policy(
+        _ => Err(bad(
             "has a condition that is neither an object nor an array",
         )),
     }
 }
 
+/// `"$field"` as the next item.
+fn field_operand(c: &mut Cursor) -> Checked<bool> {
+    Ok(next_string(c)?.is_some_and(|f| f.starts_with('$') && f.len() > 1))
+}
+
+/// A non-empty array of strings as the next value.
+fn string_list(c: &mut Cursor) -> Checked<bool> {
+    if c.peek() != Some(Kind::Array) {
+        return Ok(false);
+    }
+    c.begin_array()?;
+    let mut any = false;
+    while c.next_item()? {
+        if c.string_if()?.is_none() {
+            return Ok(false);
+        }
+        any = true;
+    }
+    Ok(any)
+}
+
 /// Checks a policy document the caller wrote for what OSS rejects as an invalid policy
 /// (oss-spec §1a): an object with an ISO-8601 `expiration` and a `conditions` array of
-/// well-formed conditions.
+/// well-formed conditions. It reads the text once and allocates nothing unless a string has
+/// escapes; the first `expiration` and `conditions` count, as a reader keeping the first
+/// member of a name would see them, and every other member must still be valid JSON.
 pub fn check_document(policy_json: &str) -> Result<()> {
-    let document = json::parse(policy_json).map_err(bad_policy)?;
-    if !matches!(document, Value::Object(_)) {
-        return Err(bad_policy(
+    walk_document(policy_json).map_err(|Problem(problem)| {
+        // Text that is not JSON at all says so first, wherever the walk stopped.
+        match json::parse(policy_json) {
+            Err(syntax) => bad_policy(syntax),
+            Ok(_) => problem,
+        }
+    })
+}
+
+fn walk_document(policy_json: &str) -> Checked<()> {
+    let mut c = Cursor::new(policy_json);
+    if c.peek() != Some(Kind::Object) {
+        return Err(bad(
             "must be a JSON object with `expiration` and `conditions`",
         ));
     }
-    match document.get("expiration") {
-        Some(Value::String(expiration)) => {
-            time::parse_iso8601("expiration", expiration)?;
-        }
-        _ => {
-            return Err(bad_policy(
-                "needs `expiration` as a string like 2030-01-01T00:00:00.000Z",
-            ))
+    c.begin_object()?;
+    let (mut expiration, mut conditions) = (false, false);
+    while let Some(name) = c.next_member()? {
+        if name == "expiration" && !expiration {
+            expiration = true;
+            let Some(at) = c.string_if()? else {
+                return Err(missing_expiration());
+            };
+            time::parse_iso8601("expiration", &at)?;
+        } else if name == "conditions" && !conditions {
+            conditions = true;
+            if c.peek() != Some(Kind::Array) {
+                return Err(missing_conditions());
+            }
+            c.begin_array()?;
+            while c.next_item()? {
+                check_condition(&mut c)?;
+            }
+        } else {
+            c.skip()?;
         }
     }
-    match document.get("conditions") {
-        Some(Value::Array(conditions)) => conditions.iter().try_for_each(check_condition),
-        _ => Err(bad_policy("needs `conditions` as an array")),
+    c.end()?;
+    match (expiration, conditions) {
+        (false, _) => Err(missing_expiration()),
+        (_, false) => Err(missing_conditions()),
+        _ => Ok(()),
     }
+}
+
+fn missing_expiration() -> Problem {
+    bad("needs `expiration` as a string like 2030-01-01T00:00:00.000Z")
+}
+
+fn missing_conditions() -> Problem {
+    bad("needs `conditions` as an array")
 }
 
 /// The `policy` form field: base64 of the exact UTF-8 bytes of the JSON text (no
@@ -381,6 +478,166 @@ pub fn encode_policy(policy_json: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The streaming check against the tree check it replaced (proptest is a host-only
+    /// dev-dependency).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod differential {
+        use super::*;
+        use crate::json::Value;
+        use proptest::prelude::*;
+
+        // The check as it was written on a parsed tree (json::parse): the oracle for the
+        // streaming check above, which must accept and reject exactly the same documents.
+        fn tree_condition(condition: &Value) -> Result<()> {
+            match condition {
+                // {"field":"value"}: exactly one property (else OSS: "Simple-Conditions must have
+                // exactly one property specified").
+                Value::Object(members) => match members.as_slice() {
+                    [(_, Value::String(_))] => Ok(()),
+                    _ => Err(bad_policy(
+                        "has an object condition that is not exactly one \"field\": \"string\" pair",
+                    )),
+                },
+                Value::Array(items) => {
+                    let Some(Value::String(op)) = items.first() else {
+                        return Err(bad_policy(
+                            "has an array condition that does not start with an operator name",
+                        ));
+                    };
+                    let field_ok = matches!(items.get(1), Some(Value::String(f)) if f.starts_with('$') && f.len() > 1);
+                    let ok = match op.to_ascii_lowercase().as_str() {
+                        "content-length-range" => match items.as_slice() {
+                            [_, Value::Number(min), Value::Number(max)] => {
+                                match (min.parse::<u64>(), max.parse::<u64>()) {
+                                    (Ok(min), Ok(max)) if min <= max && max <= MAX_SAFE_INTEGER => true,
+                                    _ => return Err(bad_policy(
+                                        "has a content-length-range whose bounds are not whole numbers with min <= max",
+                                    )),
+                                }
+                            }
+                            _ => false,
+                        },
+                        "eq" | "starts-with" => {
+                            items.len() == 3 && field_ok && matches!(items[2], Value::String(_))
+                        }
+                        "in" | "not-in" => {
+                            items.len() == 3
+                                && field_ok
+                                && matches!(&items[2], Value::Array(list) if !list.is_empty() && list.iter().all(|v| matches!(v, Value::String(_))))
+                        }
+                        other => {
+                            return Err(bad_policy(format!(
+                                "has the operator \"{other}\"; OSS accepts only eq, starts-with, in, not-in and content-length-range"
+                            )))
+                        }
+                    };
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(bad_policy(format!(
+                            "has a malformed \"{op}\" condition: write [\"{op}\", \"$field\", value]"
+                        )))
+                    }
+                }
+                _ => Err(bad_policy(
+                    "has a condition that is neither an object nor an array",
+                )),
+            }
+        }
+
+        /// Checks a policy document the caller wrote for what OSS rejects as an invalid policy
+        /// (oss-spec §1a): an object with an ISO-8601 `expiration` and a `conditions` array of
+        /// well-formed conditions.
+        fn tree_check(policy_json: &str) -> Result<()> {
+            let document = json::parse(policy_json).map_err(bad_policy)?;
+            if !matches!(document, Value::Object(_)) {
+                return Err(bad_policy(
+                    "must be a JSON object with `expiration` and `conditions`",
+                ));
+            }
+            match document.get("expiration") {
+                Some(Value::String(expiration)) => {
+                    time::parse_iso8601("expiration", expiration)?;
+                }
+                _ => {
+                    return Err(bad_policy(
+                        "needs `expiration` as a string like 2030-01-01T00:00:00.000Z",
+                    ))
+                }
+            }
+            match document.get("conditions") {
+                Some(Value::Array(conditions)) => conditions.iter().try_for_each(tree_condition),
+                _ => Err(bad_policy("needs `conditions` as an array")),
+            }
+        }
+
+        /// JSON fragments a policy is made of, well-formed and not.
+        fn fragment() -> impl Strategy<Value = String> {
+            let condition = prop_oneof![
+                Just(r#"{"bucket":"b"}"#.to_string()),
+                Just(r#"{"key":"a\u00e9\"b"}"#.to_string()),
+                Just(r#"{"a":"1","b":"2"}"#.to_string()),
+                Just(r#"{"a":5}"#.to_string()),
+                Just(r#"{}"#.to_string()),
+                Just(r#"["content-length-range",1,10485760]"#.to_string()),
+                Just(r#"["Content-Length-Range", 0 , 0 ]"#.to_string()),
+                Just(r#"["content-length-range",5,1]"#.to_string()),
+                Just(r#"["content-length-range",1.5,2]"#.to_string()),
+                Just(r#"["content-length-range",1,2,3]"#.to_string()),
+                Just(r#"["content-length-range",1]"#.to_string()),
+                Just(r#"["content-length-range",1,9007199254740992]"#.to_string()),
+                Just(r#"["eq","$key","x"]"#.to_string()),
+                Just(r#"["EQ","$key",""]"#.to_string()),
+                Just(r#"["eq","key","x"]"#.to_string()),
+                Just(r#"["eq","$","x"]"#.to_string()),
+                Just(r#"["eq","$key",1]"#.to_string()),
+                Just(r#"["eq","$key","x","y"]"#.to_string()),
+                Just(r#"["starts-with","$key","user/"]"#.to_string()),
+                Just(r#"["starts-with","$key"]"#.to_string()),
+                Just(r#"["in","$content-type",["image/jpg","image/png"]]"#.to_string()),
+                Just(r#"["not-in","$cache-control",["no-cache"]]"#.to_string()),
+                Just(r#"["in","$key",[]]"#.to_string()),
+                Just(r#"["in","$key",["a",1]]"#.to_string()),
+                Just(r#"["in","$key","a"]"#.to_string()),
+                Just(r#"["ends-with","$key","x"]"#.to_string()),
+                Just(r#"[]"#.to_string()),
+                Just(r#"[1]"#.to_string()),
+                Just("5".to_string()),
+                Just("null".to_string()),
+                Just(r#""x""#.to_string()),
+            ];
+            let member = prop_oneof![
+                Just(r#""expiration":"2030-01-01T00:00:00.000Z""#.to_string()),
+                Just(r#""expiration":"2030-01-01""#.to_string()),
+                Just(r#""expiration":5"#.to_string()),
+                prop::collection::vec(condition, 0..5)
+                    .prop_map(|c| format!(r#""conditions":[{}]"#, c.join(","))),
+                Just(r#""conditions":{}"#.to_string()),
+                Just(r#""other":{"a":[1,{"b":null}],"c":true}"#.to_string()),
+                Just(r#""other":[tru]"#.to_string()),
+            ];
+            prop::collection::vec(member, 0..5).prop_map(|m| format!("{{{}}}", m.join(",")))
+        }
+
+        proptest! {
+            #[test]
+            fn streaming_check_agrees_with_the_tree_check(
+                doc in fragment(),
+                cut in any::<prop::sample::Index>(),
+                insert in prop::sample::select(vec!["", ",", "]", "}", "[", "\"", " ", "\\", "x", "\n", "{"]),
+                mutate in any::<bool>(),
+            ) {
+                let text = if mutate {
+                    let at = cut.index(doc.len() + 1);
+                    format!("{}{insert}{}", &doc[..at], &doc[at..])
+                } else {
+                    doc
+                };
+                prop_assert_eq!(check_document(&text).is_ok(), tree_check(&text).is_ok(), "{}", text);
+            }
+        }
+    }
 
     #[test]
     fn writes_every_condition_form() {

@@ -6,7 +6,10 @@
 //!   engine cannot handle): CRCs are decimal strings, sizes and times are `f64`;
 //! - options cross as one JSON string (`JSON.stringify` in JS) and results come back as JSON
 //!   text where they are objects: see `api.rs` for why not serde-wasm-bindgen;
-//! - every error is a JS `Error` with a stable `code` property.
+//! - every error is a JS `Error` with a stable `code` property;
+//! - the two policy signatures, called once per uploaded file, are plain exports over a shared
+//!   buffer instead (`ossup_io`, at the end of this file): their errors come back as
+//!   `CODE\nmessage` text, which the JS layer turns into the same `OssupError`.
 
 use wasm_bindgen::prelude::*;
 
@@ -16,6 +19,11 @@ use crate::error::{Error, Result};
 use crate::md5;
 use crate::policy;
 use crate::time;
+
+// talc instead of std's dlmalloc: smaller and faster (bench/RESULTS.md).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 type JsResult<T> = core::result::Result<T, JsValue>;
 
@@ -59,33 +67,6 @@ pub fn encode_policy(policy_json: &str) -> JsResult<String> {
 #[wasm_bindgen(js_name = buildPolicy)]
 pub fn build_policy(options_json: &str, now_ms: Option<f64>) -> JsResult<String> {
     out(api::build_policy(options_json, now(now_ms)?))
-}
-
-// The two policy signatures take their strings as arguments, not as one JSON text: they are
-// the calls an uploader makes per file, and the JSON round trip (JSON.stringify, the reader,
-// copies of the policy) was most of their cost (bench/RESULTS.md). The JS layer checks the
-// options object (names, types, presence) with the same codes and messages as `api.rs`.
-
-/// PostObject V1 `Signature` for `accessKeySecret` and the base64 `policy` field.
-#[wasm_bindgen(js_name = signPostPolicyV1)]
-pub fn sign_post_policy_v1(access_key_secret: &str, policy: &str) -> JsResult<String> {
-    out(crate::sign::v1::sign_post_policy(access_key_secret, policy))
-}
-
-/// PostObject V4 `x-oss-signature` for a secret, region, date (`yyyymmdd`) and base64 policy.
-#[wasm_bindgen(js_name = signPostPolicyV4)]
-pub fn sign_post_policy_v4(
-    access_key_secret: &str,
-    region: &str,
-    date: &str,
-    policy: &str,
-) -> JsResult<String> {
-    out(crate::sign::v4::sign_post_policy(
-        access_key_secret,
-        region,
-        date,
-        policy,
-    ))
 }
 
 /// A request's signature; `version` is `"v1"` or `"v4"`. With `explain`, JSON
@@ -241,4 +222,109 @@ impl Md5Stream {
 #[wasm_bindgen(js_name = coreVersion)]
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+// ---- The per-file signing calls, without wasm-bindgen's string passing ----
+//
+// An uploader signs one policy per file. Through wasm-bindgen each string argument is a
+// malloc, a copy and a free, and the result another round; that crossing was a fifth of a
+// V1 signature (bench/RESULTS.md). Here JS asks for an input buffer (`ossup_io`), writes the
+// arguments into it back to back as UTF-8, and calls the function with their byte lengths;
+// the result is in the output buffer (`ossup_io_result`), its length returned, negated for an
+// error written as `CODE\nmessage`. `#[no_mangle]` is all that is unsafe here: no raw pointer
+// is read in Rust; JS writes through the one it is given between calls.
+
+thread_local! {
+    static INPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
+    static OUTPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Makes the input buffer at least `len` bytes long and returns where it starts. It only
+/// grows, so a call that fits fills nothing.
+#[allow(unsafe_code)]
+#[no_mangle]
+pub extern "C" fn ossup_io(len: usize) -> *mut u8 {
+    INPUT.with(|input| {
+        let mut input = input.borrow_mut();
+        if input.len() < len {
+            input.resize(len, 0);
+        }
+        input.as_mut_ptr()
+    })
+}
+
+/// Where the last call's result starts.
+#[allow(unsafe_code)]
+#[no_mangle]
+pub extern "C" fn ossup_io_result() -> *const u8 {
+    OUTPUT.with(|output| output.borrow().as_ptr())
+}
+
+/// Runs `f` on the `N` strings of `lengths` bytes at the start of the input buffer and writes
+/// its result to the output buffer.
+fn io_call<const N: usize>(
+    lengths: [usize; N],
+    f: impl FnOnce([&str; N]) -> Result<String>,
+) -> i32 {
+    let result = INPUT.with(|input| {
+        let input = input.borrow();
+        let mut args = [""; N];
+        let mut at = 0;
+        for (arg, &len) in args.iter_mut().zip(&lengths) {
+            // JS writes every argument as UTF-8, so this fails only if it wrote past the end.
+            match input.get(at..at + len).map(core::str::from_utf8) {
+                Some(Ok(text)) => *arg = text,
+                _ => {
+                    return Err(Error::invalid(
+                        "arguments",
+                        "are not UTF-8 inside the input buffer",
+                    ))
+                }
+            }
+            at += len;
+        }
+        f(args)
+    });
+    OUTPUT.with(|output| {
+        let mut output = output.borrow_mut();
+        output.clear();
+        match result {
+            Ok(text) => {
+                output.extend_from_slice(text.as_bytes());
+                output.len() as i32
+            }
+            Err(error) => {
+                output.extend_from_slice(error.code().as_bytes());
+                output.push(b'\n');
+                output.extend_from_slice(error.to_string().as_bytes());
+                -(output.len() as i32)
+            }
+        }
+    })
+}
+
+/// PostObject V1 `Signature` for `accessKeySecret` and the base64 `policy` field
+#[allow(unsafe_code)]
+#[no_mangle]
+pub extern "C" fn ossup_sign_post_policy_v1(secret: usize, policy: usize) -> i32 {
+    io_call([secret, policy], |[secret, policy]| {
+        crate::sign::v1::sign_post_policy(secret, policy)
+    })
+}
+
+/// PostObject V4 `x-oss-signature` for a secret, region, date (`yyyymmdd`) and base64 policy.
+#[allow(unsafe_code)]
+#[no_mangle]
+pub extern "C" fn ossup_sign_post_policy_v4(
+    secret: usize,
+    region: usize,
+    date: usize,
+    policy: usize,
+) -> i32 {
+    io_call(
+        [secret, region, date, policy],
+        |[secret, region, date, policy]| {
+            crate::sign::v4::sign_post_policy(secret, region, date, policy)
+        },
+    )
 }

@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = api::sign_post_policy_v1(text);
     let _ = api::sign_post_policy_v4(text);
     let _ = api::object_key(text, now, &[1; 8]);
+    let _ = ossup::policy::encode_policy(text);
     let _ = api::encode_callback(text);
     let _ = api::encode_callback_var(text);
     let _ = ossup::time::parse_iso8601("t", text);

@@ -3,10 +3,11 @@
 // JSON string (see src/api.rs for why); 64-bit values cross as decimal strings.
 import * as glue from '../dist/glue.js';
 import { OssupError, fromCore } from './errors.js';
-import { encode } from './utf8.js';
+import { decode, encode, encodeInto } from './utf8.js';
 import { prepareRandom, randomBytes } from './random.js';
 
 let loaded = null; // { engine }
+let raw = null; // the instance's exports, for ioCall
 let pending = null;
 let loader = null;
 let clockOffsetMs = 0;
@@ -24,6 +25,7 @@ export function wasmImports() {
 /** Attaches an instantiated module (anything with `exports`). */
 export function attachInstance(instance, engine) {
   glue.__ossup_instantiated(instance);
+  raw = instance.exports;
   loaded = { engine };
 }
 
@@ -199,23 +201,54 @@ function stringOptions(what, options, names) {
     if (!present || value === '') {
       throw new OssupError('MISSING_OPTION', `\`${name}\` is required and must be a non-empty string`);
     }
-    return checkText('INVALID_OPTION', `${what}: \`${name}\``, value);
+    return value;
   });
 }
 
 const V1_OPTIONS = ['accessKeySecret', 'policy'];
 const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
 
+// The per-file signing calls bypass wasm-bindgen's string passing (src/wasm.rs, `ossup_io`):
+// the arguments go into one buffer as UTF-8, back to back, and the result comes back in
+// another.
+function ioCall(exported, what, names, values) {
+  core();
+  let capacity = 0;
+  for (const value of values) capacity += value.length * 3;
+  const start = raw.ossup_io(capacity); // first: it may grow (and so replace) the memory
+  const memory = new Uint8Array(raw.memory.buffer, start, capacity);
+  const lengths = [];
+  let at = 0;
+  for (let i = 0; i < values.length; i++) {
+    const name = names[i];
+    checkText('INVALID_OPTION', `${what}: \`${name}\``, values[i]);
+    const { written } = encodeInto(values[i], memory.subarray(at));
+    lengths.push(written);
+    at += written;
+  }
+  let n;
+  try {
+    n = raw[exported](...lengths);
+  } catch (error) {
+    throw fromCore(error);
+  }
+  const text = decode(new Uint8Array(raw.memory.buffer, raw.ossup_io_result(), Math.abs(n)));
+  if (n >= 0) return text;
+  const newline = text.indexOf('\n');
+  // What the core's errors become through wasm-bindgen, too.
+  throw fromCore({ code: text.slice(0, newline), message: text.slice(newline + 1) });
+}
+
 /** V1 `Signature` for a base64 policy: `{ accessKeySecret, policy }`. */
 export function signPostPolicyV1(options) {
-  const [secret, policy] = stringOptions('signPostPolicyV1', options, V1_OPTIONS);
-  return call((c) => c.signPostPolicyV1(secret, policy));
+  const values = stringOptions('signPostPolicyV1', options, V1_OPTIONS);
+  return ioCall('ossup_sign_post_policy_v1', 'signPostPolicyV1', V1_OPTIONS, values);
 }
 
 /** V4 `x-oss-signature` (hex): `{ accessKeySecret, region, date (yyyymmdd), policy }`. */
 export function signPostPolicyV4(options) {
-  const [secret, region, date, policy] = stringOptions('signPostPolicyV4', options, V4_OPTIONS);
-  return call((c) => c.signPostPolicyV4(secret, region, date, policy));
+  const values = stringOptions('signPostPolicyV4', options, V4_OPTIONS);
+  return ioCall('ossup_sign_post_policy_v4', 'signPostPolicyV4', V4_OPTIONS, values);
 }
 
 /** A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then `file`. */
