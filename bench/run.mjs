@@ -15,7 +15,7 @@ import { runSigning } from './lib/signing.js';
 import { runHashing } from './lib/hashing.js';
 import { SIGNING_INPUTS } from './lib/data.js';
 import { median, summary } from './lib/measure.js';
-import { analyseWasm, jsComposition, measureSizes, subsetSizes } from './lib/sizes.mjs';
+import { analyseWasm, compressed, jsComposition, measureSizes, subsetSizes } from './lib/sizes.mjs';
 import { launchChromium, openSuite, coldStart } from './lib/chromium.mjs';
 import { startStaticServer } from './lib/static-server.mjs';
 import { runUpload } from './lib/upload.mjs';
@@ -106,6 +106,8 @@ await stage('bundles (esbuild)', () => buildBundles());
 // Native ceiling: same core, host target, both profiles.
 const nativeBinaries = await stage('native build (bench/native, cargo --release and release-z)', () => buildNative());
 const o3 = await stage('diagnostic build: the core at opt-level 3', () => buildO3Wasm());
+// What opt-level 3 would cost users in size (the report weighs it against the speed).
+if (o3) results.o3Wasm = compressed(readFileSync(o3.wasm));
 const named = await stage('diagnostic build: the core with symbol names (for twiggy)', () => buildNamedWasm());
 
 results.native = await stage('native run', () => {

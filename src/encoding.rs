@@ -18,12 +18,18 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Lowercase hex, as V4 signatures are written.
 pub fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
+    let mut out = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+        out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
     }
-    out
+    ascii(out)
+}
+
+/// Bytes the caller wrote as ASCII, as a `String`. Building bytes and converting once is
+/// cheaper than `String::push`, which encodes each char as UTF-8 (a call per byte in a core
+/// built for size).
+fn ascii(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Appends `text` as a JSON string literal, byte-for-byte what `JSON.stringify` writes:
@@ -56,20 +62,18 @@ pub fn push_json_string(out: &mut String, text: &str) {
 /// `keep_slash`), write every other byte of the UTF-8 as uppercase `%XX`.
 pub fn percent_encode(text: &str, keep_slash: bool) -> String {
     const UPPER: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(text.len());
+    let mut out = Vec::with_capacity(text.len());
     for &b in text.as_bytes() {
         if b.is_ascii_alphanumeric()
             || matches!(b, b'-' | b'_' | b'.' | b'~')
             || (keep_slash && b == b'/')
         {
-            out.push(char::from(b));
+            out.push(b);
         } else {
-            out.push('%');
-            out.push(char::from(UPPER[usize::from(b >> 4)]));
-            out.push(char::from(UPPER[usize::from(b & 15)]));
+            out.extend_from_slice(&[b'%', UPPER[usize::from(b >> 4)], UPPER[usize::from(b & 15)]]);
         }
     }
-    out
+    ascii(out)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! - options cross as one JSON string (`JSON.stringify` in JS) and results come back as JSON
 //!   text where they are objects: see `api.rs` for why not serde-wasm-bindgen;
 //! - every error is a JS `Error` with a stable `code` property;
-//! - the two policy signatures, called once per uploaded file, are plain exports over a shared
+//! - the signatures, called once per uploaded file or part, are plain exports over a shared
 //!   buffer instead (`ossup_io`, at the end of this file): their errors come back as
 //!   `CODE\nmessage` text, which the JS layer turns into the same `OssupError`.
 
@@ -67,24 +67,6 @@ pub fn encode_policy(policy_json: &str) -> JsResult<String> {
 #[wasm_bindgen(js_name = buildPolicy)]
 pub fn build_policy(options_json: &str, now_ms: Option<f64>) -> JsResult<String> {
     out(api::build_policy(options_json, now(now_ms)?))
-}
-
-/// A request's signature; `version` is `"v1"` or `"v4"`. With `explain`, JSON
-/// `{ authorization, stringToSign, canonicalRequest? }`; without, the `Authorization` value.
-#[wasm_bindgen(js_name = signRequest)]
-pub fn sign_request(version: &str, options_json: &str, explain: bool) -> JsResult<String> {
-    let version = match version {
-        "v1" => Version::V1,
-        "v4" => Version::V4,
-        _ => return Err(fail(Error::invalid("version", "must be \"v1\" or \"v4\""))),
-    };
-    out(api::sign_request(version, options_json).map(|s| {
-        if explain {
-            api::signed_request_json(&s)
-        } else {
-            s.authorization
-        }
-    }))
 }
 
 /// JSON `{ fields, policy, expiration }` of a signed PostObject form.
@@ -327,4 +309,25 @@ pub extern "C" fn ossup_sign_post_policy_v4(
             crate::sign::v4::sign_post_policy(secret, region, date, policy)
         },
     )
+}
+
+/// A request's signature from its options JSON, `version` 1 or 4. With `explain` (1), JSON
+/// `{ authorization, stringToSign, canonicalRequest? }`; without (0), the `Authorization` value.
+#[allow(unsafe_code)]
+#[no_mangle]
+pub extern "C" fn ossup_sign_request(version: u32, explain: u32, options: usize) -> i32 {
+    io_call([options], |[options]| {
+        let version = match version {
+            1 => Version::V1,
+            4 => Version::V4,
+            _ => return Err(Error::invalid("version", "must be \"v1\" or \"v4\"")),
+        };
+        api::sign_request(version, options).map(|signed| {
+            if explain != 0 {
+                api::signed_request_json(&signed)
+            } else {
+                signed.authorization
+            }
+        })
+    })
 }

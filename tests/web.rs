@@ -67,8 +67,8 @@ fn post_v1_vector() {
 fn header_v4_vector() {
     // oss-vectors.json hv4_upload_part
     let options = r#"{"accessKeyId":"LTAI5tExampleAccessKeyId","accessKeySecret":"ExampleAccessKeySecret0123456789","region":"cn-hangzhou","method":"PUT","bucket":"examplebucket","key":"dir/big.bin","headers":{"x-oss-date":"20231203T121212Z","x-oss-content-sha256":"UNSIGNED-PAYLOAD"},"query":{"partNumber":1,"uploadId":"0004B9895DBBB6EC98E36"}}"#;
-    let signed = wasm::sign_request("v4", options, true).unwrap();
-    let authorization = wasm::sign_request("v4", options, false).unwrap();
+    let signed = io_call(|n| wasm::ossup_sign_request(4, 1, n[0]), &[options]).unwrap();
+    let authorization = io_call(|n| wasm::ossup_sign_request(4, 0, n[0]), &[options]).unwrap();
     assert!(signed.contains(&authorization), "{signed}");
     assert!(
         signed
@@ -159,7 +159,9 @@ fn errors_carry_codes() {
     assert_eq!(error_code, "INVALID_OPTION");
     assert!(message.contains("`policy`"), "{message}");
     assert_eq!(
-        code(wasm::sign_request("v5", "{}", true).unwrap_err()),
+        io_call(|n| wasm::ossup_sign_request(5, 1, n[0]), &["{}"])
+            .unwrap_err()
+            .0,
         "INVALID_OPTION"
     );
     assert_eq!(

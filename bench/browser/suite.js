@@ -23,6 +23,8 @@ export async function setup({ ours, oursWasm2js, wasm2js, versions }) {
     wasm2js,
     glue,
     glueO3: null,
+    exports: instance.exports,
+    exportsO3: null,
     CryptoJS,
     hashWasm,
     hashWasmInstances: { crc64: await hashWasm.createCRC64(), md5: await hashWasm.createMD5() },

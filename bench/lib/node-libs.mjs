@@ -41,7 +41,7 @@ export function packageVersions() {
 export async function attachGlue(glue, wasmBytes) {
   const { instance } = await WebAssembly.instantiate(wasmBytes, glue.__wbg_get_imports());
   glue.__ossup_instantiated(instance);
-  return glue;
+  return { glue, exports: instance.exports };
 }
 
 async function optionalImport(file) {
@@ -56,11 +56,12 @@ export async function loadNodeLibs() {
   const wasm2js = async (tag) => import(`${wasm2jsUrl}?instance=${tag}`);
   const oursWasm2js = await wasm2js('signing');
   const glueModule = await import(pathToFileURL(`${BUILD}/glue.mjs`).href);
-  const glue = await attachGlue(glueModule, readFileSync(`${PKG}/dist/ossup.wasm`));
+  const { glue, exports } = await attachGlue(glueModule, readFileSync(`${PKG}/dist/ossup.wasm`));
   let glueO3 = null;
+  let exportsO3 = null;
   const o3 = await optionalImport(`${BUILD}/wasm-o3/ossup.js`);
   if (o3) {
-    o3.initSync({ module: readFileSync(`${BUILD}/wasm-o3/ossup_bg.wasm`) });
+    exportsO3 = o3.initSync({ module: readFileSync(`${BUILD}/wasm-o3/ossup_bg.wasm`) });
     glueO3 = o3;
   }
   const hashWasm = await import('hash-wasm');
@@ -83,6 +84,8 @@ export async function loadNodeLibs() {
     wasm2js: { crc64: await wasm2js('crc64'), md5: await wasm2js('md5'), probe: await wasm2js('probe') },
     glue,
     glueO3,
+    exports,
+    exportsO3,
     CryptoJS: require('crypto-js'),
     hashWasm,
     hashWasmInstances: { crc64: await hashWasm.createCRC64(), md5: await hashWasm.createMD5() },

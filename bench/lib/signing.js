@@ -6,6 +6,7 @@ import { SIGNING_INPUTS } from './data.js';
 import { opsPerSecond, summary } from './measure.js';
 
 const utf8 = new TextEncoder();
+const utf8d = new TextDecoder();
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 export function toHex(bytes) {
@@ -316,11 +317,33 @@ export async function verifySigning(contenders) {
 }
 
 /**
+ * A policy signature through the buffer exports (src/wasm.rs, `ossup_io`) with none of the
+ * package's option checks: the strings written in as UTF-8, the result read back.
+ */
+function bufferCall(x, exported, strings, flags = []) {
+  let capacity = 0;
+  for (const s of strings) capacity += s.length * 3;
+  return () => {
+    const start = x.ossup_io(capacity);
+    const memory = new Uint8Array(x.memory.buffer, start, capacity);
+    const lengths = [];
+    let at = 0;
+    for (const s of strings) {
+      const { written } = utf8.encodeInto(s, memory.subarray(at));
+      lengths.push(written);
+      at += written;
+    }
+    const n = x[exported](...flags, ...lengths);
+    return utf8d.decode(new Uint8Array(x.memory.buffer, x.ossup_io_result(), Math.abs(n)));
+  };
+}
+
+/**
  * Where one call of ours spends its time (µs/call, each step timed on its own). The policy
- * signatures pass their strings to wasm as arguments (the JS layer checks the options object
- * first); the header signature passes `JSON.stringify(options)` and gets the Authorization
- * value back. `glue` is the wasm-bindgen glue of a second instance of the same .wasm; `glueO3`
- * the same core built at opt-level 3 (diagnostic, Node only).
+ * signatures write their strings into the core's input buffer (the JS layer checks the options
+ * object first); the header signature passes `JSON.stringify(options)` and gets the
+ * Authorization value back. `glue`/`exports` are a second instance of the same .wasm;
+ * `glueO3`/`exportsO3` the same core built at opt-level 3 (diagnostic, Node only).
  */
 function breakdownSteps(caseId, libs) {
   const input = SIGNING_INPUTS[caseId];
@@ -329,18 +352,16 @@ function breakdownSteps(caseId, libs) {
   let call;
   if (caseId === 'v4Header') {
     steps.push(['stringify', 'JSON.stringify(options)', () => JSON.stringify(input)]);
-    call = (g) => () => g.signRequest('v4', json, false);
-    steps.push(['glue', 'wasm call with the JSON prepared (copy in, parse, sign, copy out)', call(libs.glue)]);
+    call = (x) => bufferCall(x, 'ossup_sign_request', [json], [4, 0]);
+    steps.push(['glue', 'wasm call with the JSON prepared (copy in, parse, sign, copy out)', call(libs.exports)]);
   } else {
     const { accessKeySecret, region, date, policy } = input;
-    call =
-      caseId === 'v1'
-        ? (g) => () => g.signPostPolicyV1(accessKeySecret, policy)
-        : (g) => () => g.signPostPolicyV4(accessKeySecret, region, date, policy);
+    const strings = caseId === 'v1' ? [accessKeySecret, policy] : [accessKeySecret, region, date, policy];
+    call = (x) => bufferCall(x, `ossup_sign_post_policy_${caseId}`, strings);
     steps.push([
       'glue',
       'wasm call with the strings ready (copy in, check the policy, sign, copy out)',
-      call(libs.glue),
+      call(libs.exports),
     ]);
   }
   steps.push([
@@ -348,8 +369,8 @@ function breakdownSteps(caseId, libs) {
     'minimal wasm string round trip: normalizePrefix("a/")',
     () => libs.glue.normalizePrefix('a/'),
   ]);
-  if (libs.glueO3)
-    steps.push(['glueO3', 'the same wasm call, core built at opt-level 3 (diagnostic build)', call(libs.glueO3)]);
+  if (libs.exportsO3)
+    steps.push(['glueO3', 'the same wasm call, core built at opt-level 3 (diagnostic build)', call(libs.exportsO3)]);
   return steps;
 }
 

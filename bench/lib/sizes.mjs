@@ -215,14 +215,15 @@ export function analyseWasm(named, plain) {
   };
 }
 
-const INFRASTRUCTURE = (name) => name === 'memory' || name.startsWith('__wbindgen');
+const INFRASTRUCTURE = (name) =>
+  name === 'memory' || name.startsWith('__wbindgen') || name === 'ossup_io' || name === 'ossup_io_result';
 
 export const SUBSETS = [
-  ['v4', 'signPostPolicyV4 only', ['signPostPolicyV4']],
+  ['v4', 'signPostPolicyV4 only', ['ossup_sign_post_policy_v4']],
   [
     'sign',
     'signPostPolicyV1 + signPostPolicyV4 + signRequest',
-    ['signPostPolicyV1', 'signPostPolicyV4', 'signRequest'],
+    ['ossup_sign_post_policy_v1', 'ossup_sign_post_policy_v4', 'ossup_sign_request'],
   ],
   [
     'postobject',

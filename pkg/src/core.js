@@ -108,7 +108,10 @@ function checkValues(what, option, value, depth = 0) {
   if (typeof value === 'bigint') {
     throw new OssupError('INVALID_OPTION', `${what}: \`${option}\` is a BigInt; pass a number or a string`);
   }
-  if (typeof value === 'string') checkText('INVALID_OPTION', `${what}: \`${option}\``, value);
+  // The message is built only for a bad string: this runs on every string of every call.
+  if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+    checkText('INVALID_OPTION', `${what}: \`${option}\``, value);
+  }
   if (value && typeof value === 'object' && depth < 8) {
     for (const key of Object.keys(value)) checkValues(what, option, value[key], depth + 1);
   }
@@ -208,10 +211,10 @@ function stringOptions(what, options, names) {
 const V1_OPTIONS = ['accessKeySecret', 'policy'];
 const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
 
-// The per-file signing calls bypass wasm-bindgen's string passing (src/wasm.rs, `ossup_io`):
-// the arguments go into one buffer as UTF-8, back to back, and the result comes back in
-// another.
-function ioCall(exported, what, names, values) {
+// The signing calls (once per file or part) bypass wasm-bindgen's string passing (src/wasm.rs,
+// `ossup_io`): the arguments go into one buffer as UTF-8, back to back, after any integer
+// `flags`, and the result comes back in another.
+function ioCall(exported, what, names, values, flags = []) {
   core();
   let capacity = 0;
   for (const value of values) capacity += value.length * 3;
@@ -220,15 +223,17 @@ function ioCall(exported, what, names, values) {
   const lengths = [];
   let at = 0;
   for (let i = 0; i < values.length; i++) {
-    const name = names[i];
-    checkText('INVALID_OPTION', `${what}: \`${name}\``, values[i]);
+    if (LONE_SURROGATE.test(values[i])) {
+      const name = names[i];
+      checkText('INVALID_OPTION', `${what}: \`${name}\``, values[i]);
+    }
     const { written } = encodeInto(values[i], memory.subarray(at));
     lengths.push(written);
     at += written;
   }
   let n;
   try {
-    n = raw[exported](...lengths);
+    n = raw[exported](...flags, ...lengths);
   } catch (error) {
     throw fromCore(error);
   }
@@ -258,14 +263,20 @@ export function buildPostForm(options) {
 
 // ---- header signatures (oss-spec §2, §3) ----
 
+const REQUEST_OPTIONS = ['options'];
+function signRequest(version, what, options, explain) {
+  const json = toJson(what, options);
+  return ioCall('ossup_sign_request', what, REQUEST_OPTIONS, [json], [version, explain ? 1 : 0]);
+}
+
 /** V1 `Authorization` value: `{ accessKeyId, accessKeySecret, method, bucket, key, headers, query }`. */
 export function signRequestV1(options) {
-  return call((c) => c.signRequest('v1', toJson('signRequestV1', options), false));
+  return signRequest(1, 'signRequestV1', options, false);
 }
 
 /** V4 `Authorization` value: as V1 plus `region` and `additionalHeaders`. */
 export function signRequestV4(options) {
-  return call((c) => c.signRequest('v4', toJson('signRequestV4', options), false));
+  return signRequest(4, 'signRequestV4', options, false);
 }
 
 /** `{ authorization, stringToSign, canonicalRequest? }`, to compare with a SignatureDoesNotMatch answer. */
@@ -273,9 +284,7 @@ export function explainRequestSignature(version, options) {
   if (version !== 'v1' && version !== 'v4') {
     throw new OssupError('INVALID_OPTION', 'explainRequestSignature: `version` must be "v1" or "v4"');
   }
-  return JSON.parse(
-    call((c) => c.signRequest(version, toJson(`signRequest${String(version).toUpperCase()}`, options), true)),
-  );
+  return JSON.parse(signRequest(version === 'v1' ? 1 : 4, `signRequest${version.toUpperCase()}`, options, true));
 }
 
 /** `{ iso, date, dateTime, http }` for `at` (ms) or the signing clock. */

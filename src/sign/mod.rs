@@ -167,7 +167,9 @@ pub(crate) fn normalized_headers(headers: &[(String, String)]) -> Result<Vec<(St
                 format!("has an invalid header name \"{name}\""),
             ));
         }
-        if value.chars().any(|c| c == '\r' || c == '\n') {
+        // Bytes, not chars: CR and LF never occur inside a multi-byte UTF-8 sequence, and a
+        // security token is hundreds of bytes.
+        if value.bytes().any(|b| b == b'\r' || b == b'\n') {
             return Err(Error::invalid(
                 "headers",
                 format!("has a line break in the value of \"{name}\""),
