@@ -1,5 +1,7 @@
-//! The public API as "JSON text in, text out": the shape every binding (wasm, tests, fuzzing)
-//! calls. The JS layer passes `JSON.stringify(options)` and parses what comes back.
+//! The public API as "JSON text in, text out", as the wasm bindings, the tests and fuzzing call
+//! it: the JS layer passes `JSON.stringify(options)` and parses what comes back. (The two policy
+//! signatures take plain strings in wasm, `sign::v1`/`sign::v4::sign_post_policy`: the JS layer
+//! checks their options object; `sign_post_policy_v1`/`_v4` here are their JSON form.)
 //!
 //! Why JSON text and not serde-wasm-bindgen objects: measured on this crate, serde +
 //! serde-wasm-bindgen cost ~40 KB of the `.wasm` (about 30 KB brotli: the deserializers are

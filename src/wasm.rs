@@ -206,9 +206,9 @@ pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-// ---- The per-file signing calls, without wasm-bindgen's string passing ----
+// ---- The signing calls, without wasm-bindgen's string passing ----
 //
-// An uploader signs one policy per file. Through wasm-bindgen each string argument is a
+// An uploader signs one policy per file (or one request per part). Through wasm-bindgen each string argument is a
 // malloc, a copy and a free, and the result another round; that crossing was a fifth of a
 // V1 signature (bench/RESULTS.md). Here JS asks for an input buffer (`ossup_io`), writes the
 // arguments into it back to back as UTF-8, and calls the function with their byte lengths;
@@ -251,10 +251,11 @@ fn io_call<const N: usize>(
     let result = INPUT.with(|input| {
         let input = input.borrow();
         let mut args = [""; N];
-        let mut at = 0;
+        let mut at = 0usize;
         for (arg, &len) in args.iter_mut().zip(&lengths) {
             // JS writes every argument as UTF-8, so this fails only if it wrote past the end.
-            match input.get(at..at + len).map(core::str::from_utf8) {
+            let end = at.saturating_add(len);
+            match input.get(at..end).map(core::str::from_utf8) {
                 Some(Ok(text)) => *arg = text,
                 _ => {
                     return Err(Error::invalid(
@@ -263,7 +264,7 @@ fn io_call<const N: usize>(
                     ))
                 }
             }
-            at += len;
+            at = end;
         }
         f(args)
     });

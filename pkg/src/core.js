@@ -204,7 +204,8 @@ function stringOptions(what, options, names) {
     if (!present || value === '') {
       throw new OssupError('MISSING_OPTION', `\`${name}\` is required and must be a non-empty string`);
     }
-    return value;
+    // The message is built only for a bad string: this runs at every signature.
+    return LONE_SURROGATE.test(value) ? checkText('INVALID_OPTION', `${what}: \`${name}\``, value) : value;
   });
 }
 
@@ -214,22 +215,26 @@ const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
 // The signing calls (once per file or part) bypass wasm-bindgen's string passing (src/wasm.rs,
 // `ossup_io`): the arguments go into one buffer as UTF-8, back to back, after any integer
 // `flags`, and the result comes back in another.
-function ioCall(exported, what, names, values, flags = []) {
+function ioCall(exported, values, flags = []) {
   core();
   let capacity = 0;
   for (const value of values) capacity += value.length * 3;
   const start = raw.ossup_io(capacity); // first: it may grow (and so replace) the memory
   const memory = new Uint8Array(raw.memory.buffer, start, capacity);
-  const lengths = [];
-  let at = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (LONE_SURROGATE.test(values[i])) {
-      const name = names[i];
-      checkText('INVALID_OPTION', `${what}: \`${name}\``, values[i]);
+  // One encodeInto for all the strings: each call has a fixed cost (about 1 µs in Chromium 156,
+  // measured 2026-12-01), and when every string is ASCII the byte lengths are the lengths.
+  const joined = values.length === 1 ? values[0] : values.join('');
+  let lengths;
+  if (encodeInto(joined, memory).written === joined.length) {
+    lengths = values.map((value) => value.length);
+  } else {
+    lengths = [];
+    let at = 0;
+    for (const value of values) {
+      const { written } = encodeInto(value, memory.subarray(at));
+      lengths.push(written);
+      at += written;
     }
-    const { written } = encodeInto(values[i], memory.subarray(at));
-    lengths.push(written);
-    at += written;
   }
   let n;
   try {
@@ -247,13 +252,13 @@ function ioCall(exported, what, names, values, flags = []) {
 /** V1 `Signature` for a base64 policy: `{ accessKeySecret, policy }`. */
 export function signPostPolicyV1(options) {
   const values = stringOptions('signPostPolicyV1', options, V1_OPTIONS);
-  return ioCall('ossup_sign_post_policy_v1', 'signPostPolicyV1', V1_OPTIONS, values);
+  return ioCall('ossup_sign_post_policy_v1', values);
 }
 
 /** V4 `x-oss-signature` (hex): `{ accessKeySecret, region, date (yyyymmdd), policy }`. */
 export function signPostPolicyV4(options) {
   const values = stringOptions('signPostPolicyV4', options, V4_OPTIONS);
-  return ioCall('ossup_sign_post_policy_v4', 'signPostPolicyV4', V4_OPTIONS, values);
+  return ioCall('ossup_sign_post_policy_v4', values);
 }
 
 /** A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then `file`. */
@@ -263,10 +268,9 @@ export function buildPostForm(options) {
 
 // ---- header signatures (oss-spec §2, §3) ----
 
-const REQUEST_OPTIONS = ['options'];
+// toJson has checked every string; JSON.stringify escapes lone surrogates anyway.
 function signRequest(version, what, options, explain) {
-  const json = toJson(what, options);
-  return ioCall('ossup_sign_request', what, REQUEST_OPTIONS, [json], [version, explain ? 1 : 0]);
+  return ioCall('ossup_sign_request', [toJson(what, options)], [version, explain ? 1 : 0]);
 }
 
 /** V1 `Authorization` value: `{ accessKeyId, accessKeySecret, method, bucket, key, headers, query }`. */

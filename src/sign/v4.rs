@@ -184,7 +184,9 @@ pub fn sign_request(
         uri.push('/');
         uri.push_str(&request.key);
     }
-    let mut canonical = String::with_capacity(256);
+    // Room for everything below without regrowing (a security token alone is ~500 bytes).
+    let header_bytes: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut canonical = String::with_capacity(256 + 3 * uri.len() + header_bytes);
     canonical.push_str(&method);
     canonical.push('\n');
     canonical.push_str(&percent_encode(&uri, true));
