@@ -344,10 +344,17 @@ fn check_condition(c: &mut Cursor) -> Checked<()> {
             };
             let is = |name: &str| op.eq_ignore_ascii_case(name);
             let well_formed = if is("content-length-range") {
-                let (min, max) = (next_number(c)?, next_number(c)?);
-                let (Some(min), Some(max), false) = (min, max, c.next_item()?) else {
+                // One at a time: after an operand that is not a number the cursor has not
+                // moved past it, so reading on would report a JSON error that is not there.
+                let Some(min) = next_number(c)? else {
                     return Err(malformed(&op));
                 };
+                let Some(max) = next_number(c)? else {
+                    return Err(malformed(&op));
+                };
+                if c.next_item()? {
+                    return Err(malformed(&op));
+                }
                 return match (min.parse::<u64>(), max.parse::<u64>()) {
                     (Ok(min), Ok(max)) if min <= max && max <= MAX_SAFE_INTEGER => Ok(()),
                     _ => Err(bad(
@@ -586,6 +593,10 @@ mod tests {
                 Just(r#"["content-length-range",1.5,2]"#.to_string()),
                 Just(r#"["content-length-range",1,2,3]"#.to_string()),
                 Just(r#"["content-length-range",1]"#.to_string()),
+                Just(r#"["content-length-range","1",2]"#.to_string()),
+                Just(r#"["content-length-range",1,"2"]"#.to_string()),
+                Just(r#"["eq",5,"x"]"#.to_string()),
+                Just(r#"["in","$key",[["a"]]]"#.to_string()),
                 Just(r#"["content-length-range",1,9007199254740992]"#.to_string()),
                 Just(r#"["eq","$key","x"]"#.to_string()),
                 Just(r#"["EQ","$key",""]"#.to_string()),
@@ -634,7 +645,15 @@ mod tests {
                 } else {
                     doc
                 };
-                prop_assert_eq!(check_document(&text).is_ok(), tree_check(&text).is_ok(), "{}", text);
+                let (streaming, tree) = (check_document(&text), tree_check(&text));
+            prop_assert_eq!(streaming.is_ok(), tree.is_ok(), "{}", text);
+            // The streaming check stops at the first problem in text order, the tree check
+            // looked at `expiration` first, so messages may differ, but a JSON error only
+            // where the text is not JSON.
+            if let (Err(s), Err(t)) = (streaming, tree) {
+                let json = |e: &Error| e.to_string().contains("invalid JSON");
+                prop_assert_eq!(json(&s), json(&t), "{}: {} / {}", text, s, t);
+            }
             }
         }
     }
@@ -725,6 +744,29 @@ mod tests {
             r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[5]}"#,
         ] {
             assert!(encode_policy(bad).is_err(), "{bad} accepted");
+        }
+        // A condition of the wrong shape is named as such, never as broken JSON.
+        for (bad, says) in [
+            (
+                r#"["content-length-range","1",2]"#,
+                "malformed \"content-length-range\"",
+            ),
+            (r#"["eq",5,"x"]"#, "malformed \"eq\""),
+            (r#"{"a":1}"#, "exactly one"),
+            (
+                r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[}"#,
+                "invalid JSON",
+            ),
+        ] {
+            let text = if bad.starts_with('{') && bad.contains("expiration") {
+                bad.to_string()
+            } else {
+                format!(r#"{{"expiration":"2030-01-01T00:00:00Z","conditions":[{bad}]}}"#)
+            };
+            let message = encode_policy(&text)
+                .map(|_| String::new())
+                .unwrap_or_else(|e| e.to_string());
+            assert!(message.contains(says), "{text}: {message}");
         }
         assert_eq!(
             encode_policy(r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[]}"#),

@@ -127,9 +127,9 @@ const CATEGORIES = [
   ],
   ['core::slice::sort (sort_unstable, 4+ monomorphisations)', (n) => n.includes('core::slice::sort')],
   [
-    'allocator (dlmalloc) + alloc growth (RawVec, String)',
+    'allocator (talc) + alloc growth (RawVec, String)',
     (n) =>
-      /dlmalloc|__rust_(alloc|realloc|dealloc)|__rdl_|alloc::raw_vec|RawVec|alloc::alloc|finish_grow|reserve|alloc::fmt|alloc::string|memcpy|memset|memmove|memcmp|bcmp/.test(
+      /talc|dlmalloc|__rust_(alloc|realloc|dealloc)|__rdl_|alloc::raw_vec|RawVec|alloc::alloc|finish_grow|reserve|alloc::fmt|alloc::string|memcpy|memset|memmove|memcmp|bcmp/.test(
         n,
       ),
   ],
