@@ -151,7 +151,7 @@ impl<'a> Cursor<'a> {
         self.space();
         let first = core::mem::replace(&mut self.first, false);
         if self.eat_byte(close) {
-            self.depth -= 1;
+            self.depth = self.depth.saturating_sub(1);
             return Ok(false);
         }
         if !first && !self.eat_byte(b',') {

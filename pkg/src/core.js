@@ -1,6 +1,7 @@
 // The core: loads the WebAssembly (or wasm2js) module once per process and wraps its exports
 // in plain functions that take and return plain JS values. Options cross into wasm as one
-// JSON string (see src/api.rs for why); 64-bit values cross as decimal strings.
+// JSON string (see src/api.rs for why), the signatures' strings through one shared buffer
+// (ioCall); 64-bit values cross as decimal strings.
 import * as glue from '../dist/glue.js';
 import { OssupError, fromCore } from './errors.js';
 import { decode, encode, encodeInto } from './utf8.js';
