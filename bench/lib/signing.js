@@ -4,6 +4,7 @@
 // must produce the same signature as ours on the fixed inputs before it is timed.
 import { SIGNING_INPUTS } from './data.js';
 import { opsPerSecond, summary } from './measure.js';
+import { encodeAllInto } from '../../pkg/src/utf8.js';
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
@@ -317,22 +318,16 @@ export async function verifySigning(contenders) {
 }
 
 /**
- * A policy signature through the buffer exports (src/wasm.rs, `ossup_io`) with none of the
- * package's option checks: the strings written in as UTF-8, the result read back.
+ * A signature through the buffer exports (src/wasm.rs, `ossup_io`) with none of the package's
+ * option checks: the strings written in as the package writes them (encodeAllInto), the
+ * result read back.
  */
 function bufferCall(x, exported, strings, flags = []) {
   let capacity = 0;
   for (const s of strings) capacity += s.length * 3;
   return () => {
     const start = x.ossup_io(capacity);
-    const memory = new Uint8Array(x.memory.buffer, start, capacity);
-    const lengths = [];
-    let at = 0;
-    for (const s of strings) {
-      const { written } = utf8.encodeInto(s, memory.subarray(at));
-      lengths.push(written);
-      at += written;
-    }
+    const lengths = encodeAllInto(strings, new Uint8Array(x.memory.buffer, start, capacity));
     const n = x[exported](...flags, ...lengths);
     return utf8d.decode(new Uint8Array(x.memory.buffer, x.ossup_io_result(), Math.abs(n)));
   };

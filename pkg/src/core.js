@@ -4,7 +4,7 @@
 // (ioCall); 64-bit values cross as decimal strings.
 import * as glue from '../dist/glue.js';
 import { OssupError, fromCore } from './errors.js';
-import { decode, encode, encodeInto } from './utf8.js';
+import { decode, encode, encodeAllInto } from './utf8.js';
 import { prepareRandom, randomBytes } from './random.js';
 
 let loaded = null; // { engine }
@@ -101,6 +101,14 @@ function checkText(code, what, text) {
   return text;
 }
 
+/**
+ * `checkText` for a string option, the message (`what: \`option\``) built only for a bad
+ * string: this runs on every string of every call.
+ */
+function checkOptionText(what, option, value) {
+  return LONE_SURROGATE.test(value) ? checkText('INVALID_OPTION', `${what}: \`${option}\``, value) : value;
+}
+
 /** Checks every value under a top-level option; errors name that option. */
 function checkValues(what, option, value, depth = 0) {
   if (typeof value === 'number' && !Number.isFinite(value)) {
@@ -109,10 +117,7 @@ function checkValues(what, option, value, depth = 0) {
   if (typeof value === 'bigint') {
     throw new OssupError('INVALID_OPTION', `${what}: \`${option}\` is a BigInt; pass a number or a string`);
   }
-  // The message is built only for a bad string: this runs on every string of every call.
-  if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
-    checkText('INVALID_OPTION', `${what}: \`${option}\``, value);
-  }
+  if (typeof value === 'string') checkOptionText(what, option, value);
   if (value && typeof value === 'object' && depth < 8) {
     for (const key of Object.keys(value)) checkValues(what, option, value[key], depth + 1);
   }
@@ -180,13 +185,13 @@ export function buildPolicy(options) {
   return call((c) => c.buildPolicy(toJson('buildPolicy', options), now()));
 }
 
+// What JSON.stringify drops from an object: absent, as it is for the JSON-taking calls.
+const droppedByJson = (value) => value === undefined || typeof value === 'function' || typeof value === 'symbol';
+
 /**
  * The named string options of `options`, in order, checked as src/api.rs checks an options
  * object (same codes and messages): for the calls whose strings cross into wasm as arguments.
  */
-// What JSON.stringify drops from an object: absent, as it is for the JSON-taking calls.
-const droppedByJson = (value) => value === undefined || typeof value === 'function' || typeof value === 'symbol';
-
 function stringOptions(what, options, names) {
   checkOptionsObject(what, options);
   for (const key of Object.keys(options)) {
@@ -205,8 +210,7 @@ function stringOptions(what, options, names) {
     if (!present || value === '') {
       throw new OssupError('MISSING_OPTION', `\`${name}\` is required and must be a non-empty string`);
     }
-    // The message is built only for a bad string: this runs at every signature.
-    return LONE_SURROGATE.test(value) ? checkText('INVALID_OPTION', `${what}: \`${name}\``, value) : value;
+    return checkOptionText(what, name, value);
   });
 }
 
@@ -214,29 +218,15 @@ const V1_OPTIONS = ['accessKeySecret', 'policy'];
 const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
 
 // The signing calls (once per file or part) bypass wasm-bindgen's string passing (src/wasm.rs,
-// `ossup_io`): the arguments go into one buffer as UTF-8, back to back, after any integer
-// `flags`, and the result comes back in another.
+// `ossup_io`): the arguments go into one buffer as UTF-8, back to back, the call gets any
+// integer `flags` and then their byte lengths, and the result comes back in another buffer.
 function ioCall(exported, values, flags = []) {
   core();
   let capacity = 0;
   for (const value of values) capacity += value.length * 3;
   const start = raw.ossup_io(capacity); // first: it may grow (and so replace) the memory
   const memory = new Uint8Array(raw.memory.buffer, start, capacity);
-  // One encodeInto for all the strings: each call has a fixed cost (about 1 µs in Chromium 156,
-  // measured 2026-12-01), and when every string is ASCII the byte lengths are the lengths.
-  const joined = values.length === 1 ? values[0] : values.join('');
-  let lengths;
-  if (encodeInto(joined, memory).written === joined.length) {
-    lengths = values.map((value) => value.length);
-  } else {
-    lengths = [];
-    let at = 0;
-    for (const value of values) {
-      const { written } = encodeInto(value, memory.subarray(at));
-      lengths.push(written);
-      at += written;
-    }
-  }
+  const lengths = encodeAllInto(values, memory);
   let n;
   try {
     n = raw[exported](...flags, ...lengths);

@@ -99,6 +99,25 @@ export function decodePortable(bytes) {
 export const encodeInto =
   nativeEncoder && nativeEncoder.encodeInto ? (text, view) => nativeEncoder.encodeInto(text, view) : encodeIntoPortable;
 export const encode = nativeEncoder ? (text) => nativeEncoder.encode(text) : encodePortable;
+
+/**
+ * Writes `values` into `view` as UTF-8, back to back, and returns each one's byte length;
+ * `view` must hold 3 bytes per UTF-16 code unit. One encodeInto for all of them: each call has
+ * a fixed cost (about 1 µs in Chromium 156, measured 2026-12-01), and when every string is
+ * ASCII the byte lengths are the lengths.
+ */
+export function encodeAllInto(values, view) {
+  const joined = values.length === 1 ? values[0] : values.join('');
+  if (encodeInto(joined, view).written === joined.length) return values.map((value) => value.length);
+  const lengths = [];
+  let at = 0;
+  for (const value of values) {
+    const { written } = encodeInto(value, view.subarray(at));
+    lengths.push(written);
+    at += written;
+  }
+  return lengths;
+}
 // What comes back from the core is mostly short ASCII (signatures, keys, dates). Copying the
 // bytes beats a TextDecoder call only for the shortest: measured on 2026-12-01, Chromium 156
 // 0.73 vs 1.55 µs at 28 bytes (a V1 signature), even at 44 and behind from 64 bytes (a V4
