@@ -22,7 +22,7 @@ export function toBase64(bytes) {
   return btoa(binary);
 }
 
-// ---- V4 header: the canonical request, the same rules as src/sign/v4.rs ----
+// ---- V4 header: the canonical request, the same rules as crates/sign/src/sign/v4.rs ----
 
 const isDefaultSigned = (name) => name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
 

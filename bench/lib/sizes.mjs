@@ -167,9 +167,14 @@ export function displayName(name) {
   return name.replace(/\[[0-9a-f]{6,}\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
 }
 
-/** As `displayName`, without a leading `<` or `&`, for matching module paths. */
+/**
+ * As `displayName`, without a leading `<` or `&`, for matching module paths; the signing
+ * crate's modules under the names `ossup` re-exports them by (`ossup_sign::json` → `ossup::json`).
+ */
 function plainName(name) {
-  return displayName(name).replace(/^[<&]+/, '');
+  return displayName(name)
+    .replace(/^[<&]+/, '')
+    .replace(/^ossup_sign::/, 'ossup::');
 }
 
 function category(name) {

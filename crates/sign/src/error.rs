@@ -60,7 +60,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid(option: &'static str, reason: impl Into<String>) -> Error {
+    /// An [`Error::Invalid`] for `option`, saying what to fix in `reason`.
+    pub fn invalid(option: &'static str, reason: impl Into<String>) -> Error {
         Error::Invalid {
             option,
             reason: reason.into(),
