@@ -16,7 +16,7 @@ use crate::form::{self, FormOptions, SignatureVersion};
 use crate::json::{self, Value};
 use crate::key::{self, KeyOptions};
 use crate::policy::{Condition, Expiration, Policy};
-use crate::sign::{v1, v4, Credentials, Request, SignedRequest};
+use crate::sign::{v1, v4, Credentials, Query, Request, SignedRequest};
 use crate::time;
 
 /// The largest integer a JS number holds exactly.
@@ -76,19 +76,29 @@ impl<'a> Options<'a> {
             .filter(|v| !matches!(v, Value::Null))
     }
 
-    fn string(&self, name: &'static str) -> Result<Option<String>> {
+    /// A string option, borrowed from the document.
+    fn text(&self, name: &'static str) -> Result<Option<&'a str>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.to_string())),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(Error::invalid(name, "must be a string")),
         }
     }
 
-    fn required(&self, name: &'static str) -> Result<String> {
-        match self.string(name)? {
+    /// A non-empty string option, borrowed from the document.
+    fn required_text(&self, name: &'static str) -> Result<&'a str> {
+        match self.text(name)? {
             Some(s) if !s.is_empty() => Ok(s),
             _ => Err(Error::Missing(name)),
         }
+    }
+
+    fn string(&self, name: &'static str) -> Result<Option<String>> {
+        Ok(self.text(name)?.map(String::from))
+    }
+
+    fn required(&self, name: &'static str) -> Result<String> {
+        self.required_text(name).map(String::from)
     }
 
     fn number(&self, name: &'static str) -> Result<Option<u64>> {
@@ -118,20 +128,24 @@ impl<'a> Options<'a> {
     }
 
     /// An object of names to values; numbers become their text, null an absent value.
-    fn pairs(&self, name: &'static str) -> Result<Vec<(String, Option<String>)>> {
+    fn pairs(&self, name: &'static str) -> Result<Query<'a>> {
         match self.get(name) {
             None => Ok(Vec::new()),
             Some(Value::Object(members)) => members
                 .iter()
-                .map(|(k, v)| match v {
-                    Value::String(s) => Ok((k.to_string(), Some(s.to_string()))),
-                    Value::Number(n) => Ok((k.to_string(), Some(n.to_string()))),
-                    Value::Bool(b) => Ok((k.to_string(), Some(b.to_string()))),
-                    Value::Null => Ok((k.to_string(), None)),
-                    _ => Err(Error::invalid(
-                        name,
-                        format!("has a value for \"{k}\" that is not a string"),
-                    )),
+                .map(|(k, v)| {
+                    let k: &'a str = k;
+                    let text = |t: &'a str| Ok((Cow::Borrowed(k), Some(Cow::Borrowed(t))));
+                    match v {
+                        Value::String(s) => text(s),
+                        Value::Number(n) => text(n),
+                        Value::Bool(b) => text(if *b { "true" } else { "false" }),
+                        Value::Null => Ok((Cow::Borrowed(k), None)),
+                        _ => Err(Error::invalid(
+                            name,
+                            format!("has a value for \"{k}\" that is not a string"),
+                        )),
+                    }
                 })
                 .collect(),
             Some(_) => Err(Error::invalid(name, "must be an object of names to values")),
@@ -139,7 +153,7 @@ impl<'a> Options<'a> {
     }
 
     /// Like [`Options::pairs`], but every value must be present.
-    fn pairs_required(&self, name: &'static str) -> Result<Vec<(String, String)>> {
+    fn pairs_required(&self, name: &'static str) -> Result<Vec<(Cow<'a, str>, Cow<'a, str>)>> {
         self.pairs(name)?
             .into_iter()
             .map(|(k, v)| match v {
@@ -147,6 +161,15 @@ impl<'a> Options<'a> {
                 None => Err(Error::invalid(name, format!("has no value for \"{k}\""))),
             })
             .collect()
+    }
+
+    /// [`Options::pairs_required`], owned: for what outlives the document.
+    fn owned_pairs(&self, name: &'static str) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .pairs_required(name)?
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect())
     }
 
     fn now(&self, default_now: u64) -> Result<u64> {
@@ -352,9 +375,9 @@ pub fn sign_request(version: Version, options_json: &str) -> Result<SignedReques
         security_token: None,
     };
     let request = Request {
-        method: o.required("method")?,
-        bucket: o.string("bucket")?.unwrap_or_default(),
-        key: o.string("key")?.unwrap_or_default(),
+        method: Cow::Borrowed(o.required_text("method")?),
+        bucket: Cow::Borrowed(o.text("bucket")?.unwrap_or_default()),
+        key: Cow::Borrowed(o.text("key")?.unwrap_or_default()),
         headers: o.pairs_required("headers")?,
         query: o.pairs("query")?,
     };
@@ -444,7 +467,7 @@ pub fn encode_callback_var(options_json: &str) -> Result<String> {
     };
     let holder = Value::Object(vec![("callbackVar".into(), document)]);
     let o = parse_options("encodeCallbackVar", &holder, &["callbackVar"])?;
-    callback::encode_callback_var(&o.pairs_required("callbackVar")?)
+    callback::encode_callback_var(&o.owned_pairs("callbackVar")?)
 }
 
 const FORM_OPTIONS: [&str; 21] = [
@@ -520,10 +543,10 @@ pub fn build_post_form(options_json: &str, default_now: u64) -> Result<String> {
         })?;
     }
     f.forbid_overwrite = o.boolean("forbidOverwrite")?.unwrap_or(true);
-    f.headers = o.pairs_required("headers")?;
-    f.meta = o.pairs_required("meta")?;
+    f.headers = o.owned_pairs("headers")?;
+    f.meta = o.owned_pairs("meta")?;
     f.callback = o.get("callback").map(callback_json).transpose()?;
-    f.callback_vars = o.pairs_required("callbackVar")?;
+    f.callback_vars = o.owned_pairs("callbackVar")?;
     f.conditions = o.conditions()?;
     let form = form::build_post_form(&f)?;
     let mut out = String::from("{\"fields\":");

@@ -6,7 +6,7 @@
 use ossup::crc64;
 use ossup::encoding::{base64, hex};
 use ossup::policy::encode_policy;
-use ossup::sign::{v1, v4, Credentials, Request};
+use ossup::sign::{v1, v4, Credentials, Query, Request};
 use serde_json::Value;
 
 fn vectors(kind: &str) -> Vec<Value> {
@@ -38,12 +38,12 @@ fn credentials(inputs: &Value) -> Credentials {
     }
 }
 
-fn request(inputs: &Value) -> Request {
-    let pairs = |v: &Value| -> Vec<(String, Option<String>)> {
+fn request(inputs: &Value) -> Request<'_> {
+    let pairs = |v: &Value| -> Query<'static> {
         v.as_object()
             .unwrap()
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map(String::from)))
+            .map(|(k, v)| (k.clone().into(), v.as_str().map(|v| v.to_string().into())))
             .collect()
     };
     Request {

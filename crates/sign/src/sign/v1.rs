@@ -4,6 +4,8 @@ use super::{
     check_method, check_policy_field, check_request_size, check_secret, check_target, header,
     insertion_sort, normalized_headers, Credentials, Request, SignedRequest,
 };
+use std::borrow::Cow;
+
 use crate::encoding::base64;
 use crate::error::{Error, Result};
 
@@ -115,7 +117,11 @@ pub fn sign_post_policy(access_key_secret: &str, policy_base64: &str) -> Result<
 
 /// The V1 CanonicalizedResource: `/bucket/key` with the key raw, then the whitelisted
 /// sub-resources sorted, `k=v` or bare `k` (oss-spec §2).
-pub fn canonical_resource(bucket: &str, key: &str, query: &[(String, Option<String>)]) -> String {
+pub fn canonical_resource(
+    bucket: &str,
+    key: &str,
+    query: &[(Cow<'_, str>, Option<Cow<'_, str>>)],
+) -> String {
     let mut out = String::with_capacity(bucket.len() + key.len() + 16);
     out.push('/');
     if !bucket.is_empty() {
@@ -123,9 +129,9 @@ pub fn canonical_resource(bucket: &str, key: &str, query: &[(String, Option<Stri
         out.push('/');
         out.push_str(key);
     }
-    let mut sub: Vec<&(String, Option<String>)> = query
+    let mut sub: Vec<_> = query
         .iter()
-        .filter(|(k, _)| SUB_RESOURCES.binary_search(&k.as_str()).is_ok())
+        .filter(|(k, _)| SUB_RESOURCES.binary_search(&&**k).is_ok())
         .collect();
     insertion_sort(&mut sub, |a, b| a.0 < b.0);
     for (i, (k, v)) in sub.into_iter().enumerate() {
@@ -197,12 +203,13 @@ mod tests {
 
     #[test]
     fn resource_keeps_key_raw_and_filters_query() {
-        let query = vec![
-            ("uploadId".to_string(), Some("a b".to_string())),
-            ("partNumber".to_string(), Some("2".to_string())),
-            ("foo".to_string(), Some("bar".to_string())),
-            ("uploads".to_string(), None),
-        ];
+        let query = [
+            ("uploadId", Some("a b")),
+            ("partNumber", Some("2")),
+            ("foo", Some("bar")),
+            ("uploads", None),
+        ]
+        .map(|(k, v)| (Cow::Borrowed(k), v.map(Cow::Borrowed)));
         assert_eq!(
             canonical_resource("b", "上 传+x", &query),
             "/b/上 传+x?partNumber=2&uploadId=a b&uploads"

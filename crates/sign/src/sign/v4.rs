@@ -4,6 +4,8 @@ use super::{
     check_method, check_policy_field, check_request_size, check_secret, check_target, header,
     insertion_sort, normalized_headers, Credentials, Request, SignedRequest,
 };
+use std::borrow::Cow;
+
 use crate::encoding::{hex, percent_encode};
 use crate::error::{Error, Result};
 use crate::time;
@@ -91,7 +93,7 @@ pub fn sign_post_policy(
 
 /// The V4 CanonicalQuery: every parameter, key and value percent-encoded (`/` too), sorted by
 /// encoded key byte-wise, `k=v` or bare `k` for an empty value (oss-spec §3, §7.7, §7.8).
-pub fn canonical_query(query: &[(String, Option<String>)]) -> String {
+pub fn canonical_query(query: &[(Cow<'_, str>, Option<Cow<'_, str>>)]) -> String {
     let mut encoded: Vec<(String, String)> = query
         .iter()
         .map(|(k, v)| {
@@ -126,7 +128,7 @@ fn is_default_signed(name: &str) -> bool {
 /// names absent from the request dropped (oss-spec §3).
 pub fn additional_headers(
     additional: &[String],
-    headers: &[(String, String)],
+    headers: &[(Cow<'_, str>, &str)],
 ) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(additional.len());
     for name in additional {
@@ -195,7 +197,7 @@ pub fn sign_request(
     canonical.push('\n');
     for (name, value) in headers
         .iter()
-        .filter(|(n, _)| is_default_signed(n) || additional.contains(n))
+        .filter(|(n, _)| is_default_signed(n) || additional.iter().any(|a| a == n))
     {
         canonical.push_str(name);
         canonical.push(':');
@@ -250,20 +252,14 @@ mod tests {
 
     #[test]
     fn query_is_encoded_then_sorted() {
-        let query = vec![
-            ("b".to_string(), Some("x/y z".to_string())),
-            ("a+".to_string(), None),
-            ("A".to_string(), Some(String::new())),
-        ];
+        let query = [("b", Some("x/y z")), ("a+", None), ("A", Some(""))]
+            .map(|(k, v)| (Cow::Borrowed(k), v.map(Cow::Borrowed)));
         assert_eq!(canonical_query(&query), "A&a%2B&b=x%2Fy%20z");
     }
 
     #[test]
     fn additional_headers_drop_default_and_absent() {
-        let headers = vec![
-            ("host".to_string(), "h".to_string()),
-            ("range".to_string(), "bytes=0-1".to_string()),
-        ];
+        let headers = [("host", "h"), ("range", "bytes=0-1")].map(|(k, v)| (Cow::Borrowed(k), v));
         let extra = ["Range", "host", "x-oss-date", "absent", "HOST"].map(String::from);
         assert_eq!(
             additional_headers(&extra, &headers),
