@@ -112,7 +112,10 @@ export function buildNamedWasm() {
   return { dir, stripped, named, plain };
 }
 
-/** The same core at opt-level 3 (`wasm-opt -O3`), with its web-target glue: diagnostic only. */
+/**
+ * The same core at opt-level 3 (`wasm-opt -O3`), with its web-target glue: diagnostic only. The
+ * root Cargo.toml's per-package opt-levels still apply (the signing crate at 2, hashes at 3).
+ */
 export function buildO3Wasm() {
   const dir = path.join(BUILD, 'wasm-o3');
   rmSync(dir, { recursive: true, force: true });
