@@ -104,7 +104,9 @@ results.meta.tools = await stage('tool versions', () => toolVersions());
 await stage('bundles (esbuild)', () => buildBundles());
 
 // Native ceiling: same core, host target, both profiles.
-const nativeBinaries = await stage('native build (bench/native, cargo --release and release-z)', () => buildNative());
+const nativeBinaries = await stage('native build (bench/native, cargo --release and release-shipped)', () =>
+  buildNative(),
+);
 const o3 = await stage('diagnostic build: the core at opt-level 3', () => buildO3Wasm());
 // What opt-level 3 would cost users in size (the report weighs it against the speed).
 if (o3) results.o3Wasm = compressed(readFileSync(o3.wasm));

@@ -4,11 +4,15 @@
 pub mod api;
 pub mod callback;
 pub mod crc64;
+pub mod encoding;
+pub mod error;
 pub mod form;
+pub mod json;
+pub mod key;
 pub mod md5;
-
-// The signing path, compiled for speed in a crate of its own (crates/sign).
-pub use ossup_sign::{encoding, error, json, key, policy, sign, time};
+pub mod policy;
+pub mod sign;
+pub mod time;
 
 #[doc(hidden)]
 pub mod wasm;

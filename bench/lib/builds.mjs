@@ -58,12 +58,12 @@ export async function buildBundles() {
   copyFileSync(path.join(PKG, 'dist/ossup.wasm'), path.join(BUILD, 'cold/ossup.wasm'));
 }
 
-/** The native ceiling in both profiles; returns { release, 'release-z' } binary paths. */
+/** The native ceiling in both profiles; returns { release, 'release-shipped' } binary paths. */
 export function buildNative() {
   const targetDir = path.join(BUILD, 'cargo-native');
   const manifest = path.join(ROOT, 'bench/native/Cargo.toml');
   const out = {};
-  for (const profile of ['release', 'release-z']) {
+  for (const profile of ['release', 'release-shipped']) {
     withToolchain(
       `CARGO_TARGET_DIR=${q(targetDir)} cargo build --quiet --profile ${profile} --manifest-path ${q(manifest)}`,
     );
@@ -112,10 +112,7 @@ export function buildNamedWasm() {
   return { dir, stripped, named, plain };
 }
 
-/**
- * The same core at opt-level 3 (`wasm-opt -O3`), with its web-target glue: diagnostic only. The
- * root Cargo.toml's per-package opt-levels still apply (the signing crate at 2, hashes at 3).
- */
+/** The same core at opt-level 3 (`wasm-opt -O3`), with its web-target glue: diagnostic only. */
 export function buildO3Wasm() {
   const dir = path.join(BUILD, 'wasm-o3');
   rmSync(dir, { recursive: true, force: true });

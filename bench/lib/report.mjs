@@ -184,7 +184,7 @@ export function evaluateTargets(r) {
 /** The two native builds (bench/native/Cargo.toml): the ceiling, and the shipped .wasm's opt-levels. */
 const NATIVE_PROFILE = {
   release: 'opt-level 3',
-  'release-z': 'the shipped opt-levels: "z", the signing crate at 2, the hashes at 3',
+  'release-shipped': 'the shipped opt-levels: 2, the hashes at 3',
 };
 
 /** ", which ships X KB brotli against our Y KB" for the opt-level 3 diagnostic build. */
@@ -208,14 +208,13 @@ function signingCause(r) {
     const native3 = r.native?.release?.[`${caseId}Median`];
     const prepared = caseId === 'v4Header' ? 'the JSON' : 'the strings';
     let text = `${caseId} in Node: our call ${fixed(api, 2)} µs (hash-wasm ${fixed(hw, 2)} µs); the wasm call with ${prepared} ready ${fixed(step('glue'), 2)} µs, a minimal wasm-bindgen string round trip ${fixed(step('roundtrip'), 2)} µs`;
-    if (step('glueO3'))
-      text += `, the same call with the rest of the core at opt-level 3 too ${fixed(step('glueO3'), 2)} µs`;
+    if (step('glueO3')) text += `, the same call with the core at opt-level 3 ${fixed(step('glueO3'), 2)} µs`;
     if (native3) text += `, the same Rust function natively ${fixed(1e6 / native3, 2)} µs`;
     if (cold) text += `; with the key cache missed ${fixed(cold, 2)} µs`;
     parts.push(`${text}.`);
   }
   parts.push(
-    `What is left is the work hash-wasm does not do: each policy signature decodes the base64 policy and reads it (one pass, no tree, no allocation) to check it is a document OSS accepts (so a policy JSON passed instead of its base64, or a malformed condition, is an error naming the field, not a SignatureDoesNotMatch later), checks every option, and copies the strings in and the result out; the header signature parses its options JSON and builds the canonical request. The core is built for the mini-program package: at opt-level "z", except its signing path (crates/sign: the policy check, the JSON reader, the signatures) at 2 and the hashes at 3; the rest at opt-level 3 too is the diagnostic step above${o3Cost(r)}. See "Where one call of ours goes" for the JS side.`,
+    `What is left is the work hash-wasm does not do: each policy signature decodes the base64 policy and reads it (one pass, no tree, no allocation) to check it is a document OSS accepts (so a policy JSON passed instead of its base64, or a malformed condition, is an error naming the field, not a SignatureDoesNotMatch later), checks every option, and copies the strings in and the result out; the header signature parses its options JSON and builds the canonical request. The core is built at opt-level 2 (Cargo.toml has the measurements against "z", "s" and 3), the hashes at 3; the core at opt-level 3 throughout is the diagnostic step above${o3Cost(r)}. See "Where one call of ours goes" for the JS side.`,
   );
   return parts.join(' ');
 }
@@ -233,11 +232,11 @@ function checksumCause(r, metric) {
   if (get('ours-o3')) {
     parts.push(
       get('ours-o3') / get('ours') > 1.1
-        ? `The same core built at opt-level 3 runs at ${int(get('ours-o3'))} MB/s (${times(get('ours-o3') / get('ours'))} ours${get('hash-wasm') ? `, ${times(get('ours-o3') / get('hash-wasm'))} hash-wasm` : ''}): the loop is compiled for size (\`opt-level = "z"\`).`
+        ? `The same core built at opt-level 3 runs at ${int(get('ours-o3'))} MB/s (${times(get('ours-o3') / get('ours'))} ours${get('hash-wasm') ? `, ${times(get('ours-o3') / get('hash-wasm'))} hash-wasm` : ''}): the shipped opt-levels (Cargo.toml) cost that much here.`
         : `Building the core at opt-level 3 does not change it (${int(get('ours-o3'))} MB/s).`,
     );
   }
-  const nz = r.native?.['release-z']?.[`${metric}Median`];
+  const nz = r.native?.['release-shipped']?.[`${metric}Median`];
   const n3 = r.native?.release?.[`${metric}Median`];
   if (nz && n3) parts.push(`Natively the shipped opt-levels give ${int(nz)} MB/s and opt-level 3 ${int(n3)} MB/s.`);
   return parts.join(' ');
@@ -383,7 +382,7 @@ function signingTables(r) {
         r.chromium?.signing?.cases?.[caseId]?.ops?.[id] ? spread(r.chromium.signing.cases[caseId].ops[id]) : '—',
       ]);
     }
-    const natives = ['release', 'release-z'].filter((p) => r.native?.[p]);
+    const natives = ['release', 'release-shipped'].filter((p) => r.native?.[p]);
     for (const p of natives) {
       const key = `${caseId}Median`;
       const value = r.native[p][key];
@@ -426,7 +425,7 @@ function breakdownTable(r) {
       rows.push([`**${caseId}: our API call (\`sign…(options)\`)**`, fixed(api, 2), '100%']);
       for (const b of cases[caseId].breakdown)
         rows.push([`${caseId}: ${b.label}`, fixed(b.microseconds, 2), pct(b.microseconds / api)]);
-      for (const p of ['release', 'release-z']) {
+      for (const p of ['release', 'release-shipped']) {
         const v = r.native?.[p]?.[`${caseId}Median`];
         if (v && envName === 'Node')
           rows.push([
@@ -460,7 +459,7 @@ function hashTable(r, metric) {
     const label = id === 'ours' ? `**${c.name}**` : c.name;
     rows.push([label, c.version || '', ...cell(r.node), ...cell(r.chromium)]);
   }
-  for (const p of ['release', 'release-z']) {
+  for (const p of ['release', 'release-shipped']) {
     const v = r.native?.[p]?.[`${metric}Median`];
     if (v)
       rows.push([

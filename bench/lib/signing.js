@@ -22,7 +22,7 @@ export function toBase64(bytes) {
   return btoa(binary);
 }
 
-// ---- V4 header: the canonical request, the same rules as crates/sign/src/sign/v4.rs ----
+// ---- V4 header: the canonical request, the same rules as src/sign/v4.rs ----
 
 const isDefaultSigned = (name) => name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
 
@@ -338,7 +338,7 @@ function bufferCall(x, exported, strings, flags = []) {
  * signatures write their strings into the core's input buffer (the JS layer checks the options
  * object first); the header signature passes `JSON.stringify(options)` and gets the
  * Authorization value back. `glue`/`exports` are a second instance of the same .wasm;
- * `glueO3`/`exportsO3` the same core with the rest at opt-level 3 too (diagnostic, Node only).
+ * `glueO3`/`exportsO3` the same core built at opt-level 3 (diagnostic, Node only).
  */
 function breakdownSteps(caseId, libs) {
   const input = SIGNING_INPUTS[caseId];
@@ -365,11 +365,7 @@ function breakdownSteps(caseId, libs) {
     () => libs.glue.normalizePrefix('a/'),
   ]);
   if (libs.exportsO3)
-    steps.push([
-      'glueO3',
-      'the same wasm call, the rest of the core at opt-level 3 too (diagnostic build)',
-      call(libs.exportsO3),
-    ]);
+    steps.push(['glueO3', 'the same wasm call, the core at opt-level 3 (diagnostic build)', call(libs.exportsO3)]);
   return steps;
 }
 

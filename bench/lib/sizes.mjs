@@ -167,14 +167,9 @@ export function displayName(name) {
   return name.replace(/\[[0-9a-f]{6,}\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
 }
 
-/**
- * As `displayName`, without a leading `<` or `&`, for matching module paths; the signing
- * crate's modules under the names `ossup` re-exports them by (`ossup_sign::json` → `ossup::json`).
- */
+/** As `displayName`, without a leading `<` or `&`, for matching module paths. */
 function plainName(name) {
-  return displayName(name)
-    .replace(/^[<&]+/, '')
-    .replace(/^ossup_sign::/, 'ossup::');
+  return displayName(name).replace(/^[<&]+/, '');
 }
 
 function category(name) {

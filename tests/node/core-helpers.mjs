@@ -48,7 +48,7 @@ export function loadVectors() {
 
 /**
  * The V1 sub-resource whitelist, read from the spec text itself (oss-spec §2), so the reference
- * signer in the tests does not share a copy with crates/sign/src/sign/v1.rs.
+ * signer in the tests does not share a copy with src/sign/v1.rs.
  */
 export function specSubResources() {
   const spec = readFileSync(findShared('oss-spec.md', 'OSSUP_SPEC'), 'utf8');

@@ -1,9 +1,9 @@
 //! CRC-64/XZ (ECMA-182): slicing-by-8 `update` over four interleaved lanes, and zlib-style
 //! `combine`.
 //!
-//! A crate of its own so that it can be compiled for speed (`opt-level = 3` in the workspace
-//! root's release profile) inside a `.wasm` built for size: at `opt-level = "z"` this loop runs
-//! at about a third of the speed (bench/RESULTS.md), and it is what big files wait for.
+//! A crate of its own so that it is compiled at `opt-level = 3` (the workspace root's release
+//! profile) whatever the rest of the core is built at: at `opt-level = "z"` this loop ran at
+//! about a third of the speed (bench/RESULTS.md, 2026-11), and it is what big files wait for.
 #![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

@@ -1,9 +1,9 @@
 //! The hashes and MACs of ossup's signatures and checksums, in a crate of their own so that
-//! they are compiled for speed (`opt-level = 3` in the workspace root's release profile)
-//! inside a `.wasm` built for size. Generic code of the RustCrypto crates (HMAC, block
-//! buffers) is monomorphised where it is instantiated: here, at opt-level 3, not in the
-//! size-optimised core (the 2026-11-22 bench/RESULTS.md had the V4 call 1.7× faster with the
-//! whole core at opt-level 3; MD5 showed no clear change in the 2026-12-01 run).
+//! they are compiled at `opt-level = 3` (the workspace root's release profile) whatever the
+//! rest of the core is built at. Generic code of the RustCrypto crates (HMAC, block buffers)
+//! is monomorphised where it is instantiated: here, at opt-level 3 (when the core was built at
+//! "z", the 2026-11-22 bench/RESULTS.md had the V4 call 1.7× faster with the whole core at 3;
+//! MD5 showed no clear change in the 2026-12-01 run).
 //!
 //! Two caches (a queue of uploads signs many policies with one credential):
 //! - the keyed HMAC-SHA1 state of the last V1 secret (what a reused `createHMAC(…, key)`

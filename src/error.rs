@@ -60,8 +60,7 @@ impl Error {
         }
     }
 
-    /// An [`Error::Invalid`] for `option`, saying what to fix in `reason`.
-    pub fn invalid(option: &'static str, reason: impl Into<String>) -> Error {
+    pub(crate) fn invalid(option: &'static str, reason: impl Into<String>) -> Error {
         Error::Invalid {
             option,
             reason: reason.into(),

@@ -229,8 +229,8 @@ pub(crate) fn check_method(method: &str) -> Result<String> {
     Ok(upper)
 }
 
-/// Checks an OSS bucket name: 3–63 of a–z, 0–9 and `-`, not starting or ending with `-`.
-pub fn check_bucket(bucket: &str) -> Result<()> {
+pub(crate) fn check_bucket(bucket: &str) -> Result<()> {
+    // OSS bucket names: 3–63 of a–z, 0–9 and `-`, not starting or ending with `-`.
     // Checked so that a typo fails here and not as a 403 from the server.
     let ok = (3..=63).contains(&bucket.len())
         && bucket
