@@ -1,11 +1,11 @@
 //! Signature V1: HMAC-SHA1 (oss-spec §1b PostObject, §2 headers).
 
+use std::borrow::Cow;
+
 use super::{
     check_method, check_policy_field, check_request_size, check_secret, check_target, header,
     insertion_sort, normalized_headers, Credentials, Request, SignedRequest,
 };
-use std::borrow::Cow;
-
 use crate::encoding::base64;
 use crate::error::{Error, Result};
 

@@ -1,19 +1,20 @@
 //! Signature V4: HMAC-SHA256 with a derived signing key (oss-spec §1c PostObject, §3 headers).
 
+use std::borrow::Cow;
+
 use super::{
     check_method, check_policy_field, check_request_size, check_secret, check_target, header,
     insertion_sort, normalized_headers, Credentials, Request, SignedRequest,
 };
-use std::borrow::Cow;
-
 use crate::encoding::{hex, percent_encode};
 use crate::error::{Error, Result};
 use crate::time;
 
 /// `x-oss-signature-version` and the Authorization scheme.
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
-/// The last element of the credential scope.
-pub const SCOPE_TERMINATOR: &str = "aliyun_v4_request";
+/// The last element of the credential scope (also the signing-key chain's last message, so
+/// it is defined once, with that chain, in ossup-hash).
+pub const SCOPE_TERMINATOR: &str = ossup_hash::V4_SCOPE_TERMINATOR;
 
 /// The V4 region: the plain Region ID. ali-oss accepts `oss-cn-hangzhou` and strips the
 /// prefix (oss-spec §7.2); so do we.

@@ -89,6 +89,9 @@ pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     mac.finalize().into_bytes().into()
 }
 
+/// The last element of the V4 credential scope, and the last message of the signing-key chain.
+pub const V4_SCOPE_TERMINATOR: &str = "aliyun_v4_request";
+
 /// The OSS V4 signing key, uncached:
 /// `H(H(H(H("aliyun_v4"+secret, date), region), "oss"), "aliyun_v4_request")` (oss-spec §1c).
 /// `date` is `yyyymmdd`; the caller checks its inputs.
@@ -99,7 +102,7 @@ pub fn v4_signing_key(secret: &[u8], date: &[u8], region: &[u8]) -> [u8; 32] {
     let k_date = hmac_sha256(&key, date);
     let k_region = hmac_sha256(&k_date, region);
     let k_service = hmac_sha256(&k_region, b"oss");
-    hmac_sha256(&k_service, b"aliyun_v4_request")
+    hmac_sha256(&k_service, V4_SCOPE_TERMINATOR.as_bytes())
 }
 
 /// HMAC-SHA256 of `message` under the V4 signing key of (secret, date, region), the key's
