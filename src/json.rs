@@ -174,7 +174,7 @@ impl<'a> Cursor<'a> {
         if self.peek() != Some(Kind::String) {
             return Err(self.error("expected a member name in double quotes"));
         }
-        let name = self.string()?;
+        let name = self.read_string()?;
         self.space();
         if !self.eat_byte(b':') {
             return Err(self.error("expected `:`"));
@@ -208,7 +208,7 @@ impl<'a> Cursor<'a> {
                 }
             }
             Some(Kind::String) => {
-                self.string()?;
+                self.read_string()?;
             }
             _ => {
                 self.scalar()?;
@@ -245,7 +245,7 @@ impl<'a> Cursor<'a> {
                 }
                 Ok(Value::Array(items))
             }
-            Some(Kind::String) => self.string().map(Value::String),
+            Some(Kind::String) => self.read_string().map(Value::String),
             _ => self.scalar(),
         }
     }
@@ -254,7 +254,7 @@ impl<'a> Cursor<'a> {
     fn scalar(&mut self) -> Result<Value<'a>, String> {
         match self.peek() {
             None => Err(self.error("expected a value, found the end")),
-            Some(Kind::Number) => self.number().map(Value::Number),
+            Some(Kind::Number) => self.read_number().map(Value::Number),
             Some(_) if self.eat("true") => Ok(Value::Bool(true)),
             Some(_) if self.eat("false") => Ok(Value::Bool(false)),
             Some(_) if self.eat("null") => Ok(Value::Null),
@@ -267,6 +267,11 @@ impl<'a> Cursor<'a> {
         if self.peek() != Some(Kind::Number) {
             return Err(self.error("expected a number"));
         }
+        self.read_number()
+    }
+
+    /// A number starting here (`peek` said so).
+    fn read_number(&mut self) -> Result<&'a str, String> {
         let start = self.pos;
         self.eat_byte(b'-');
         let digits = |r: &mut Self| {
@@ -316,7 +321,7 @@ impl<'a> Cursor<'a> {
     /// The next value if it is a string; `None`, reading nothing, if it is not.
     pub fn string_if(&mut self) -> Result<Option<Cow<'a, str>>, String> {
         if self.peek() == Some(Kind::String) {
-            self.string().map(Some)
+            self.read_string().map(Some)
         } else {
             Ok(None)
         }
@@ -327,6 +332,11 @@ impl<'a> Cursor<'a> {
         if self.peek() != Some(Kind::String) {
             return Err(self.error("expected a string"));
         }
+        self.read_string()
+    }
+
+    /// A string starting here, at its opening quote (`peek` said so).
+    fn read_string(&mut self) -> Result<Cow<'a, str>, String> {
         self.pos += 1;
         // Most strings have no escape: borrowed from the document as they are.
         let start = self.pos;

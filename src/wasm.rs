@@ -272,13 +272,14 @@ fn io_call<const N: usize>(
     });
     OUTPUT.with(|output| {
         let mut output = output.borrow_mut();
-        output.clear();
         match result {
             Ok(text) => {
-                output.extend_from_slice(text.as_bytes());
+                // The result's own buffer becomes the output: no copy.
+                *output = text.into_bytes();
                 output.len() as i32
             }
             Err(error) => {
+                output.clear();
                 output.extend_from_slice(error.code().as_bytes());
                 output.push(b'\n');
                 output.extend_from_slice(error.to_string().as_bytes());
