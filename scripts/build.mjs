@@ -38,6 +38,9 @@ if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
     '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort';
 }
 run('cargo', cargoArgs, cargoEnv);
+// ossup/post's core (crates/post): its own invocation, so that ossup-hash is built without its
+// `std` feature there (in one invocation with the full core, cargo would unify the features).
+run('cargo', [...cargoArgs, '-p', 'ossup-post'], cargoEnv);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 rmSync(dist, { recursive: true, force: true });
@@ -73,7 +76,26 @@ if (bigints.length) {
     `exports with 64-bit integers (BigInt in JS, impossible in wasm2js/Alipay): ${bigints.map((e) => e.name)}`,
   );
 }
-writeFileSync(`${wasmFile}.br`, brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+const brotli = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+writeFileSync(`${wasmFile}.br`, brotli(wasm));
+
+// 3b. ossup-post.wasm: no wasm-bindgen (raw exports, no imports), the same Global stripping.
+const postWasmFile = join(dist, 'ossup-post.wasm');
+const postStripped = join(work, 'post-stripped.wasm');
+writeFileSync(
+  postStripped,
+  stripGlobalExports(readFileSync(join(wasmTarget, 'wasm32-unknown-unknown/release/ossup_post.wasm'))),
+);
+run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', postStripped, '-o', postWasmFile]);
+const postWasm = readFileSync(postWasmFile);
+const postExports = exportedSignatures(postWasm);
+if (postExports.some((e) => e.kind !== 'function' && e.kind !== 'memory') || customSections(postWasm).length) {
+  throw new Error('ossup-post.wasm exports a Global or keeps a custom section');
+}
+if (postExports.some((e) => e.kind === 'function' && /i64/.test(e.type))) {
+  throw new Error('ossup-post.wasm has exports with 64-bit integers (BigInt in JS)');
+}
+writeFileSync(`${postWasmFile}.br`, brotli(postWasm));
 
 // 4. The glue: our UTF-8 codec instead of TextEncoder/TextDecoder (absent in mini programs),
 //    and instantiation left to the platform entries. Every edit must match exactly once, so a
@@ -142,8 +164,31 @@ const bundles = [
   ['entry-wasm2js.js', 'wasm2js.mjs', 'esm', 'neutral'],
   ['entry-wasm2js.js', 'wasm2js.cjs', 'cjs', 'neutral'],
 ];
-for (const [entry, out, format, platform] of bundles) {
+// ossup/post: the same sources with post/core.js for core.js and post/unavailable.js for the
+// modules that need header signatures (entry-post.js says what that leaves out).
+const postAliases = {
+  name: 'ossup-post-aliases',
+  setup(build) {
+    const swapped = {
+      './core.js': 'post/core.js',
+      './multipart.js': 'post/unavailable.js',
+      './checkpoint.js': 'post/unavailable.js',
+      './vod.js': 'post/unavailable.js',
+      './request-signing.js': 'post/unavailable.js',
+    };
+    const src = join(root, 'pkg', 'src');
+    build.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) =>
+      args.importer.startsWith(src) && dirname(args.importer) === src && swapped[args.path]
+        ? { path: join(src, swapped[args.path]) }
+        : undefined,
+    );
+  },
+};
+bundles.push(['entry-post.js', 'post-miniprogram.cjs', 'cjs', 'neutral', [postAliases]]);
+bundles.push(['entry-post.js', 'post.mjs', 'esm', 'neutral', [postAliases]]);
+for (const [entry, out, format, platform, plugins = []] of bundles) {
   await esbuild.build({
+    plugins,
     entryPoints: [join(root, 'pkg', 'src', entry)],
     outfile: join(dist, out),
     bundle: true,
@@ -167,6 +212,9 @@ writeFileSync(join(mini, 'index.js'), readFileSync(join(dist, 'miniprogram.cjs')
 for (const alias of ['miniprogram', 'vod'])
   writeFileSync(join(mini, `${alias}.js`), "module.exports = require('./index.js');\n");
 writeFileSync(join(mini, 'ossup.wasm.br'), readFileSync(`${wasmFile}.br`));
+// ossup/post: `require('ossup/post')` and its own small core.
+writeFileSync(join(mini, 'post.js'), readFileSync(join(dist, 'post-miniprogram.cjs')));
+writeFileSync(join(mini, 'ossup-post.wasm.br'), readFileSync(`${postWasmFile}.br`));
 // CommonJS for Node too, should anything require it there (pkg/package.json says "module").
 writeFileSync(join(mini, 'package.json'), '{ "type": "commonjs" }\n');
 // The npm page and licence, and types for CommonJS `require` under node16/nodenext resolution.
@@ -189,6 +237,8 @@ const rows = [
   ['wasm2js fallback (in wasm2js.cjs)', join(dist, 'wasm2js.cjs')],
   ['miniprogram.cjs (JS, WeChat/Douyin)', join(dist, 'miniprogram.cjs')],
   ['browser.mjs (JS)', join(dist, 'browser.mjs')],
+  ['ossup-post.wasm (ossup/post core)', postWasmFile],
+  ['post-miniprogram.cjs (ossup/post JS)', join(dist, 'post-miniprogram.cjs')],
 ];
 console.log('\nossup build sizes           raw        gzip      brotli');
 for (const [name, file] of rows) {
@@ -197,4 +247,8 @@ for (const [name, file] of rows) {
 }
 const wechat = statSync(`${wasmFile}.br`).size + sizes(join(dist, 'miniprogram.cjs'))[2];
 console.log(`WeChat package total (ossup.wasm.br + miniprogram.cjs, brotli): ${kb(wechat)}`);
+const postTotal = statSync(`${postWasmFile}.br`).size + sizes(join(dist, 'post-miniprogram.cjs'))[2];
+console.log(
+  `WeChat PostObject page with ossup/post (ossup-post.wasm.br + post-miniprogram.cjs, brotli): ${kb(postTotal)}`,
+);
 if (!existsSync(join(dist, 'glue.js'))) process.exit(1);

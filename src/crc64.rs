@@ -36,14 +36,7 @@ pub fn parse_decimal(option: &'static str, text: &str) -> Result<u64> {
             "`{option}` must be a CRC-64 as a decimal string of 1-20 digits (as in x-oss-hash-crc64ecma), got \"{text}\""
         ))
     };
-    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    text.bytes().try_fold(0u64, |acc, d| {
-        acc.checked_mul(10)
-            .and_then(|acc| acc.checked_add(u64::from(d - b'0')))
-            .ok_or_else(bad)
-    })
+    ossup_crc64::parse_decimal(text.as_bytes()).ok_or_else(bad)
 }
 
 #[cfg(test)]

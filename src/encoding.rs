@@ -6,7 +6,8 @@
 // of a V1 signature (a `memcpy` per 8 characters, in a Node CPU profile). The crate stays the
 // oracle of the property test below (`STANDARD`).
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+// The encoders are in ossup-hash (no_std), which ossup-post's module shares.
+use ossup_hash::BASE64_ALPHABET as ALPHABET;
 
 /// Each byte's 6-bit value in [`ALPHABET`], or `INVALID`.
 const INVALID: u8 = 0xff;
@@ -23,20 +24,8 @@ const DECODE: [u8; 256] = {
 /// Standard base64 with padding (RFC 4648 §4), as OSS expects for `policy`, `Signature`,
 /// `callback` and `Content-MD5`.
 pub fn base64(bytes: &[u8]) -> String {
-    let symbol = |n: u32| ALPHABET[(n & 63) as usize];
-    let mut out = vec![b'='; bytes.len().div_ceil(3) * 4];
-    for (from, to) in bytes.chunks(3).zip(out.chunks_exact_mut(4)) {
-        let byte = |i: usize| u32::from(from.get(i).copied().unwrap_or(0));
-        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
-        to[0] = symbol(n >> 18);
-        to[1] = symbol(n >> 12);
-        if from.len() > 1 {
-            to[2] = symbol(n >> 6);
-        }
-        if from.len() > 2 {
-            to[3] = symbol(n);
-        }
-    }
+    let mut out = vec![0; ossup_hash::base64_len(bytes.len())];
+    ossup_hash::base64_into(bytes, &mut out);
     ascii(out)
 }
 
@@ -83,14 +72,12 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+const HEX: &[u8; 16] = ossup_hash::HEX_DIGITS;
 
 /// Lowercase hex, as V4 signatures are written.
 pub fn hex(bytes: &[u8]) -> String {
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-    }
+    let mut out = vec![0; bytes.len() * 2];
+    ossup_hash::hex_into(bytes, &mut out);
     ascii(out)
 }
 

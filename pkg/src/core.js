@@ -4,73 +4,45 @@
 // (ioCall); 64-bit values cross as decimal strings.
 import * as glue from '../dist/glue.js';
 import { OssupError, fromCore } from './errors.js';
-import { decode, encode, encodeAllInto } from './utf8.js';
-import { prepareRandom, randomBytes } from './random.js';
+import { decode, encodeAllInto } from './utf8.js';
+import { randomBytes } from './random.js';
+import { checkText, checkOptionText, checkOptionsObject, toJson, toBytes, crcText } from './checks.js';
+import { createLoading } from './load.js';
+import { now } from './clock.js';
 
-let loaded = null; // { engine }
 let raw = null; // the instance's exports, for ioCall
-let pending = null;
-let loader = null;
-let clockOffsetMs = 0;
-
-/** Called by each platform entry: `loader(imports, options)` resolves to `{ instance, engine }`. */
-export function setLoader(platformLoader) {
-  loader = platformLoader;
-}
 
 /** The import object the module needs (for platform loaders). */
 export function wasmImports() {
   return glue.__wbg_get_imports();
 }
 
-/** Attaches an instantiated module (anything with `exports`). */
-export function attachInstance(instance, engine) {
+const loading = createLoading((instance) => {
   glue.__ossup_instantiated(instance);
   raw = instance.exports;
-  loaded = { engine };
-}
+}, wasmImports);
+
+/** Called by each platform entry: `loader(imports, options)` resolves to `{ instance, engine }`. */
+export const setLoader = loading.setLoader;
+
+/** Attaches an instantiated module (anything with `exports`). */
+export const attachInstance = loading.attachInstance;
 
 /**
  * Loads the core for this platform, once; resolves to `{ engine }` (`'WebAssembly'`,
  * `'WXWebAssembly'`, `'TTWebAssembly'` or `'wasm2js'`). Also fills the random pool where the
  * platform's random source is asynchronous. Safe to call many times.
  */
-export function ready(options) {
-  if (loaded) return prepareRandom().then(() => loaded);
-  if (!pending) {
-    if (!loader) {
-      return Promise.reject(
-        new OssupError('NOT_READY', 'no loader for this platform: import ossup through its package entry'),
-      );
-    }
-    pending = Promise.resolve()
-      .then(() => loader(wasmImports(), options || {}))
-      .then(({ instance, engine }) => {
-        attachInstance(instance, engine);
-        return prepareRandom();
-      })
-      .then(
-        () => loaded,
-        (error) => {
-          pending = null;
-          throw error instanceof OssupError
-            ? error
-            : new OssupError('WASM_LOAD_FAILED', `could not load the ossup core: ${error && error.message}`, {
-                cause: error,
-              });
-        },
-      );
-  }
-  return pending;
-}
+export const ready = loading.ready;
 
 /** Whether the core is loaded (synchronous functions can be called). */
-export function isReady() {
-  return loaded !== null;
-}
+export const isReady = loading.isReady;
+
+/** Which engine runs the core, once loaded: 'WebAssembly', 'WXWebAssembly', 'TTWebAssembly' or 'wasm2js'. */
+export const engine = loading.engine;
 
 function core() {
-  if (!loaded) {
+  if (!isReady()) {
     throw new OssupError(
       'NOT_READY',
       'the ossup core is not loaded yet: `await ready()` first (Node loads it on import)',
@@ -87,90 +59,7 @@ function call(fn) {
   }
 }
 
-// A lone UTF-16 surrogate cannot be UTF-8: it would silently become U+FFFD on the way in.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
-
-function checkText(code, what, text) {
-  if (typeof text !== 'string') throw new OssupError(code, `${what} must be a string`);
-  if (LONE_SURROGATE.test(text)) {
-    throw new OssupError(
-      code,
-      `${what} has a lone UTF-16 surrogate (broken Unicode, e.g. half an emoji): fix the string`,
-    );
-  }
-  return text;
-}
-
-/**
- * `checkText` for a string option, the message (`what: \`option\``) built only for a bad
- * string: this runs on every string of every call.
- */
-function checkOptionText(what, option, value) {
-  return LONE_SURROGATE.test(value) ? checkText('INVALID_OPTION', `${what}: \`${option}\``, value) : value;
-}
-
-/** Checks every value under a top-level option; errors name that option. */
-function checkValues(what, option, value, depth = 0) {
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new OssupError('INVALID_OPTION', `${what}: \`${option}\` has ${value}; pass a finite number`);
-  }
-  if (typeof value === 'bigint') {
-    throw new OssupError('INVALID_OPTION', `${what}: \`${option}\` is a BigInt; pass a number or a string`);
-  }
-  if (typeof value === 'string') checkOptionText(what, option, value);
-  if (value && typeof value === 'object' && depth < 8) {
-    for (const key of Object.keys(value)) checkValues(what, option, value[key], depth + 1);
-  }
-}
-
-function checkOptionsObject(what, options) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new OssupError('INVALID_OPTION', `${what} expects an options object`);
-  }
-}
-
-function toJson(what, options) {
-  checkOptionsObject(what, options);
-  // NaN and Infinity would become null (an absent option) in JSON, and a lone surrogate U+FFFD:
-  // refuse them instead, naming the option.
-  for (const key of Object.keys(options)) checkValues(what, key, options[key]);
-  try {
-    return JSON.stringify(options);
-  } catch (error) {
-    throw new OssupError('INVALID_OPTION', `${what}: options cannot be written as JSON (${error.message})`);
-  }
-}
-
-function toBytes(what, data) {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (typeof data === 'string') return encode(data);
-  throw new OssupError('INVALID_OPTION', `${what} expects bytes (Uint8Array, ArrayBuffer) or a string`);
-}
-
-function crcText(what, value) {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) {
-    throw new OssupError(
-      'INVALID_CRC64',
-      `\`${what}\` must be a CRC-64 as a decimal string of digits, as in x-oss-hash-crc64ecma (a JS number cannot hold 64 bits exactly)`,
-    );
-  }
-  return value;
-}
-
-/** Sets the offset added to `Date.now()` when signing (learned from a server `Date` header). */
-export function setClockOffset(ms) {
-  if (typeof ms !== 'number' || !Number.isFinite(ms))
-    throw new OssupError('INVALID_OPTION', 'setClockOffset expects milliseconds');
-  clockOffsetMs = Math.round(ms);
-}
-
-/** The signing clock: `Date.now()` corrected by `setClockOffset`. */
-export function now() {
-  return Date.now() + clockOffsetMs;
-}
+export { now, setClockOffset } from './clock.js';
 
 // ---- policies and PostObject forms (oss-spec §1) ----
 
@@ -406,9 +295,4 @@ export function createMd5() {
 /** The core's version. */
 export function coreVersion() {
   return call((c) => c.coreVersion());
-}
-
-/** Which engine runs the core, once loaded: 'WebAssembly', 'WXWebAssembly', 'TTWebAssembly' or 'wasm2js'. */
-export function engine() {
-  return loaded ? loaded.engine : null;
 }

@@ -8,6 +8,9 @@ import { formatDates, signRequestV1, signRequestV4 } from './core.js';
  * query?, headers?, version? = 'v4', now? })` → the request headers plus `x-oss-date`,
  * `x-oss-content-sha256` (V4), `x-oss-security-token` (STS) and `authorization`.
  */
+/** Whether this build signs request headers (post/unavailable.js: ossup/post does not). */
+export const HEADER_SIGNING = true;
+
 export function signHeaders(options) {
   if (!options || typeof options !== 'object')
     throw new OssupError('INVALID_OPTION', 'signHeaders expects an options object');

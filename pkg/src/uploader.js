@@ -8,7 +8,7 @@ import { responseError, parseOssError, lowerHeaders } from './responses.js';
 import { chooseTransport } from './platform.js';
 import { ready, objectKey, createCrc64, setClockOffset, now } from './core.js';
 import { vodDestination } from './vod.js';
-import { signHeaders, queryString } from './request-signing.js';
+import { signHeaders, queryString, HEADER_SIGNING } from './request-signing.js';
 import { uploadMultipart, abortMultipart } from './multipart.js';
 import { createCheckpointStore, memoryBackend } from './checkpoint.js';
 
@@ -98,8 +98,10 @@ export function createUploader(options) {
     region: config.region,
     baseUrl: config.bucket || config.endpoint ? bucketUrl(config) : null,
     credentials,
-    canSignRequests: credentials.mode !== 'signForm' || typeof options.signRequest === 'function',
+    // (never in ossup/post, which has no header signing: one PostObject per file there)
+    canSignRequests: HEADER_SIGNING && (credentials.mode !== 'signForm' || typeof options.signRequest === 'function'),
   });
+  if (!HEADER_SIGNING && options.vodCredentials !== undefined) vodDestination();
   const defaultDestination =
     options.vodCredentials === undefined ? destination(options, createCredentials(options)) : null;
   if (!defaultDestination && typeof options.vodCredentials !== 'function') {

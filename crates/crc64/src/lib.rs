@@ -4,10 +4,13 @@
 //! A crate of its own so that it is compiled at `opt-level = 3` (the workspace root's release
 //! profile) whatever the rest of the core is built at: at `opt-level = "z"` this loop ran at
 //! about a third of the speed (bench/RESULTS.md, 2026-11), and it is what big files wait for.
+//!
+//! `no_std` (core only, no allocation), so that ossup-post's module can use it.
+#![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::OnceLock;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use Ordering::Relaxed;
 
 /// The ECMA-182 polynomial, reflected (oss-spec §5: `0x42F0E1EBA9EA3693` reflected).
 pub const POLY_REFLECTED: u64 = 0xC96C_5795_D787_0F42;
@@ -26,9 +29,13 @@ type Tables = [[AtomicU64; 256]; SLICES];
 /// make the static safe to fill without `unsafe`.
 static TABLES: Tables = [const { [const { AtomicU64::new(0) }; 256] }; SLICES];
 
+/// Whether [`TABLES`] and [`SHIFT`] are filled. Filling is idempotent (the same values every
+/// time), so two threads racing to fill them (natively) only repeat work; `Release`/`Acquire`
+/// make a reader that sees the flag see the tables.
+static FILLED: AtomicBool = AtomicBool::new(false);
+
 fn tables() -> &'static Tables {
-    static FILLED: OnceLock<()> = OnceLock::new();
-    FILLED.get_or_init(|| {
+    if !FILLED.load(Ordering::Acquire) {
         for (i, entry) in TABLES[0].iter().enumerate() {
             let mut crc = i as u64;
             for _ in 0..8 {
@@ -49,7 +56,17 @@ fn tables() -> &'static Tables {
                 );
             }
         }
-    });
+        let mut op = one_zero_bit();
+        let mut square = [0u64; 64];
+        for _ in 0..(LANE * 8).trailing_zeros() {
+            gf2_square(&mut square, &op);
+            op = square;
+        }
+        for (entry, row) in SHIFT.iter().zip(op) {
+            entry.store(row, Relaxed);
+        }
+        FILLED.store(true, Ordering::Release);
+    }
     &TABLES
 }
 
@@ -91,18 +108,15 @@ fn update_raw(t: &Tables, mut crc: u64, data: &[u8]) -> u64 {
 }
 
 /// The linear map "append `LANE` zero bytes" on a CRC, as the images of the 64 unit vectors
-/// (17 squarings of the one-zero-bit operator; computed once).
-fn lane_shift() -> &'static [u64; 64] {
-    static SHIFT: OnceLock<[u64; 64]> = OnceLock::new();
-    SHIFT.get_or_init(|| {
-        let mut op = one_zero_bit();
-        let mut square = [0u64; 64];
-        for _ in 0..(LANE * 8).trailing_zeros() {
-            gf2_square(&mut square, &op);
-            op = square;
-        }
-        op
-    })
+/// (17 squarings of the one-zero-bit operator; filled with the tables).
+static SHIFT: [AtomicU64; 64] = [const { AtomicU64::new(0) }; 64];
+
+fn lane_shift() -> [u64; 64] {
+    let mut shift = [0; 64];
+    for (row, entry) in shift.iter_mut().zip(&SHIFT) {
+        *row = entry.load(Relaxed);
+    }
+    shift
 }
 
 /// Continues a CRC: `update(crc(A), B) == crc(A ‖ B)`, and `update(0, B) == crc(B)`,
@@ -116,7 +130,7 @@ pub fn update(previous: u64, data: &[u8]) -> u64 {
     let mut crc = previous;
     let mut blocks = data.chunks_exact(LANES * LANE);
     if blocks.len() > 0 {
-        let shift = lane_shift();
+        let shift = &lane_shift();
         for block in &mut blocks {
             let (a, rest) = block.split_at(LANE);
             let (b, rest) = rest.split_at(LANE);
@@ -210,6 +224,33 @@ pub fn combine(crc_a: u64, crc_b: u64, length_b: u64) -> u64 {
     crc ^ crc_b
 }
 
+/// The decimal digits of a CRC as OSS writes it in `x-oss-hash-crc64ecma` (1–20 ASCII digits,
+/// at most `u64::MAX`), or `None`.
+pub fn parse_decimal(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 20 {
+        return None;
+    }
+    text.iter().try_fold(0u64, |acc, &d| {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
+}
+
+/// Writes `value` in decimal at the end of `out`; returns where its digits start.
+pub fn write_decimal(mut value: u64, out: &mut [u8; 20]) -> usize {
+    let mut at = out.len();
+    loop {
+        at -= 1;
+        out[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            return at;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +269,26 @@ mod tests {
             }
         }
         !crc
+    }
+
+    #[test]
+    fn decimal_round_trip() {
+        for value in [0, 1, 9, 10, 0x995d_c9bb_df19_39fa, u64::MAX] {
+            let mut out = [0u8; 20];
+            let at = write_decimal(value, &mut out);
+            assert_eq!(out[at..], *std::format!("{value}").as_bytes());
+            assert_eq!(parse_decimal(&out[at..]), Some(value));
+        }
+        for bad in [
+            "",
+            "-1",
+            "18446744073709551616",
+            "1e3",
+            " 1",
+            "123456789012345678901",
+        ] {
+            assert_eq!(parse_decimal(bad.as_bytes()), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -13,9 +13,12 @@
 //!   its derivation is four HMACs.
 //!
 //! Both only hold what the caller already holds (the secret or a key derived from it), in the
-//! same process; [`clear_caches`] empties them.
+//! same process; [`clear_caches`] empties them. They need `std` (the default feature); without
+//! it the crate is `no_std` and allocation-free, for ossup-post's module, and signs uncached.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "std")]
 use std::cell::RefCell;
 
 use hmac::{Hmac, Mac};
@@ -24,8 +27,10 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 /// How many V4 signing keys are kept (one per region and day in a normal app).
+#[cfg(feature = "std")]
 const V4_CACHE: usize = 4;
 
+#[cfg(feature = "std")]
 struct V4Entry {
     secret: Vec<u8>,
     date: [u8; 8],
@@ -33,6 +38,7 @@ struct V4Entry {
     mac: Hmac<Sha256>,
 }
 
+#[cfg(feature = "std")]
 #[derive(Default)]
 struct Caches {
     v1: Option<(Vec<u8>, Hmac<Sha1>)>,
@@ -40,11 +46,13 @@ struct Caches {
     v4_next: usize,
 }
 
+#[cfg(feature = "std")]
 thread_local! {
     static CACHES: RefCell<Caches> = RefCell::new(Caches::default());
 }
 
 /// Forgets every cached key state.
+#[cfg(feature = "std")]
 pub fn clear_caches() {
     CACHES.with(|c| *c.borrow_mut() = Caches::default());
 }
@@ -72,7 +80,15 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// HMAC-SHA1 (no cache).
+pub fn hmac_sha1_uncached(key: &[u8], message: &[u8]) -> [u8; 20] {
+    let mut mac = keyed_sha1(key);
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
 /// HMAC-SHA1 with the keyed state of the last key reused.
+#[cfg(feature = "std")]
 pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     let mut mac = CACHES.with(|c| {
         let mut c = c.borrow_mut();
@@ -96,17 +112,38 @@ pub const V4_SCOPE_TERMINATOR: &str = "aliyun_v4_request";
 /// `H(H(H(H("aliyun_v4"+secret, date), region), "oss"), "aliyun_v4_request")` (oss-spec §1c).
 /// `date` is `yyyymmdd`; the caller checks its inputs.
 pub fn v4_signing_key(secret: &[u8], date: &[u8], region: &[u8]) -> [u8; 32] {
-    let mut key = Vec::with_capacity(9 + secret.len());
-    key.extend_from_slice(b"aliyun_v4");
-    key.extend_from_slice(secret);
-    let k_date = hmac_sha256(&key, date);
+    // The first key is "aliyun_v4" ‖ secret, without allocating: HMAC pads a key of up to one
+    // block (64 bytes) with zeros and replaces a longer one by its hash (RFC 2104 §2), so
+    // either form below is the same key to HMAC.
+    const PREFIX: &[u8] = b"aliyun_v4";
+    let mut block = [0u8; 64];
+    let key: &[u8] = if PREFIX.len() + secret.len() <= block.len() {
+        block[..PREFIX.len()].copy_from_slice(PREFIX);
+        block[PREFIX.len()..PREFIX.len() + secret.len()].copy_from_slice(secret);
+        &block[..PREFIX.len() + secret.len()]
+    } else {
+        let hashed: [u8; 32] = Sha256::new()
+            .chain_update(PREFIX)
+            .chain_update(secret)
+            .finalize()
+            .into();
+        block[..32].copy_from_slice(&hashed);
+        &block[..32]
+    };
+    let k_date = hmac_sha256(key, date);
     let k_region = hmac_sha256(&k_date, region);
     let k_service = hmac_sha256(&k_region, b"oss");
     hmac_sha256(&k_service, V4_SCOPE_TERMINATOR.as_bytes())
 }
 
+/// HMAC-SHA256 of `message` under the V4 signing key of (secret, date, region), derived anew.
+pub fn v4_sign_uncached(secret: &[u8], date: &[u8], region: &[u8], message: &[u8]) -> [u8; 32] {
+    hmac_sha256(&v4_signing_key(secret, date, region), message)
+}
+
 /// HMAC-SHA256 of `message` under the V4 signing key of (secret, date, region), the key's
 /// keyed state taken from the cache when it is there.
+#[cfg(feature = "std")]
 pub fn v4_sign(secret: &[u8], date: &[u8; 8], region: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = CACHES.with(|c| {
         let mut c = c.borrow_mut();
@@ -134,6 +171,46 @@ pub fn v4_sign(secret: &[u8], date: &[u8; 8], region: &[u8], message: &[u8]) -> 
     });
     mac.update(message);
     mac.finalize().into_bytes().into()
+}
+
+/// The standard base64 alphabet (RFC 4648 §4).
+pub const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The length of the padded base64 of `n` bytes.
+pub const fn base64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
+}
+
+/// Writes standard, padded base64 of `bytes` (what OSS expects for `policy`, `Signature`,
+/// `callback` and `Content-MD5`) to the first [`base64_len`] bytes of `out`, which must be
+/// at least that long (shorter: only what fits is written).
+pub fn base64_into(bytes: &[u8], out: &mut [u8]) {
+    let symbol = |n: u32| BASE64_ALPHABET[(n & 63) as usize];
+    for (from, to) in bytes.chunks(3).zip(out.chunks_mut(4)) {
+        let byte = |i: usize| u32::from(from.get(i).copied().unwrap_or(0));
+        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
+        let quad = [
+            symbol(n >> 18),
+            symbol(n >> 12),
+            if from.len() > 1 { symbol(n >> 6) } else { b'=' },
+            if from.len() > 2 { symbol(n) } else { b'=' },
+        ];
+        let len = to.len();
+        to.copy_from_slice(&quad[..len]);
+    }
+}
+
+/// Lowercase hex digits, as V4 signatures are written.
+pub const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Writes lowercase hex of `bytes` to the first `2 × bytes.len()` bytes of `out` (shorter:
+/// only whole bytes that fit).
+pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    for (b, to) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        to[0] = HEX_DIGITS[usize::from(b >> 4)];
+        to[1] = HEX_DIGITS[usize::from(b & 15)];
+    }
 }
 
 /// A streaming MD5.
@@ -190,6 +267,25 @@ mod tests {
     }
 
     #[test]
+    fn signing_key_of_any_secret_length_is_hmac_of_the_concatenation() {
+        // Around the one-block boundary (9 + 55 = 64 bytes), where the key is hashed instead.
+        for len in [0, 1, 40, 54, 55, 56, 57, 64, 200] {
+            let secret: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut key = b"aliyun_v4".to_vec();
+            key.extend_from_slice(&secret);
+            let k_date = hmac_sha256(&key, b"20261202");
+            let k_region = hmac_sha256(&k_date, b"cn-hangzhou");
+            let k_service = hmac_sha256(&k_region, b"oss");
+            let expected = hmac_sha256(&k_service, b"aliyun_v4_request");
+            assert_eq!(
+                v4_signing_key(&secret, b"20261202", b"cn-hangzhou"),
+                expected,
+                "{len}"
+            );
+        }
+    }
+
+    #[test]
     fn caches_never_change_a_result() {
         clear_caches();
         let uncached =
@@ -203,6 +299,11 @@ mod tests {
                 for r in regions {
                     let d = if round == 1 { b"20261201" } else { b"20261202" };
                     assert_eq!(v4_sign(s, d, r, b"policy"), uncached(s, d, r, b"policy"));
+                    assert_eq!(
+                        v4_sign(s, d, r, b"policy"),
+                        v4_sign_uncached(s, d, r, b"policy")
+                    );
+                    assert_eq!(hmac_sha1(s, r), hmac_sha1_uncached(s, r));
                     let expected = {
                         let mut mac = keyed_sha1(s);
                         mac.update(r);
