@@ -13,7 +13,7 @@ import { buildBundles, buildNative, buildNamedWasm, buildO3Wasm, toolVersions } 
 import { loadNodeLibs, packageVersions } from './lib/node-libs.mjs';
 import { runSigning } from './lib/signing.js';
 import { runHashing } from './lib/hashing.js';
-import { SIGNING_INPUTS } from './lib/data.js';
+import { POST_FORM_INPUT, SIGNING_INPUTS } from './lib/data.js';
 import { median, summary } from './lib/measure.js';
 import { analyseWasm, compressed, jsComposition, measureSizes, subsetSizes } from './lib/sizes.mjs';
 import { launchChromium, openSuite, coldStart } from './lib/chromium.mjs';
@@ -195,6 +195,7 @@ await stage('Chromium', async () => {
     chromium.cold = await coldStart(browser, server.url, {
       reps: REPS.cold,
       expected: node.signing ? node.signing.outputs.v4 : undefined,
+      expectedPost: libs ? libs.ours.buildPostForm(POST_FORM_INPUT).fields['x-oss-signature'] : undefined,
     });
   } finally {
     await browser.close();

@@ -39,8 +39,9 @@ if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
 }
 run('cargo', cargoArgs, cargoEnv);
 // ossup/post's core (crates/post): its own invocation, so that ossup-hash is built without its
-// `std` feature there (in one invocation with the full core, cargo would unify the features).
-run('cargo', [...cargoArgs, '-p', 'ossup-post'], cargoEnv);
+// `std` feature there (in one invocation with the full core, cargo would unify the features),
+// in its own profile (Cargo.toml says why).
+run('cargo', [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-post', '-p', 'ossup-post'], cargoEnv);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 rmSync(dist, { recursive: true, force: true });
@@ -84,7 +85,7 @@ const postWasmFile = join(dist, 'ossup-post.wasm');
 const postStripped = join(work, 'post-stripped.wasm');
 writeFileSync(
   postStripped,
-  stripGlobalExports(readFileSync(join(wasmTarget, 'wasm32-unknown-unknown/release/ossup_post.wasm'))),
+  stripGlobalExports(readFileSync(join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup_post.wasm'))),
 );
 run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', postStripped, '-o', postWasmFile]);
 const postWasm = readFileSync(postWasmFile);

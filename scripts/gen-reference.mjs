@@ -155,6 +155,14 @@ export const WHAT_TO_DO = {
     'Loading the core',
     'The core failed in a way it should not (a trap, not a checked error). This is a bug: please report it with the inputs that caused it.',
   ],
+  NOT_IN_POST_ENTRY: [
+    'Configuration',
+    "`ossup/post` uploads with PostObject only (its small core makes no header signatures): multipart, VOD (`vodCredentials`) and header signing need the full entry. Import `ossup/miniprogram` (or `ossup`) instead.",
+  ],
+  OUT_OF_MEMORY: [
+    'Loading the core',
+    "The `ossup/post` core's linear memory could not grow for a call (a CRC-64 chunk or a form larger than the runtime allows). Hash large files in smaller chunks; on a phone, free memory held elsewhere.",
+  ],
   RANDOM_UNAVAILABLE: [
     'Loading the core',
     'No random bytes for object names yet: `await ready()` first (it fills the pool from `wx/tt.getRandomValues`), or call `setRandomSource()` with bytes from your server on platforms without a secure source.',

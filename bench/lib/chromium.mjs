@@ -1,6 +1,6 @@
 // The Chromium runs: the system browser through playwright-core (never downloaded), pages
 // served by bench/lib/static-server.mjs from the repository.
-import { SIGNING_INPUTS } from './data.js';
+import { POST_FORM_INPUT, SIGNING_INPUTS } from './data.js';
 import { summary } from './measure.js';
 
 import { launchChromium } from '../../scripts/chromium.mjs';
@@ -31,6 +31,10 @@ export async function openSuite(browser, baseUrl, versions) {
 export const COLD_CONTENDERS = [
   ['ours', 'ossup: browser.mjs + ossup.wasm (`await ready()` + `signPostPolicyV4`)'],
   [
+    'ours-post',
+    'ossup/post: post.mjs + ossup-post.wasm (`await ready()` + `buildPostForm`: a whole V4 form, policy built and signed)',
+  ],
+  [
     'ours-sign',
     'ossup tree-shaken by a bundler to `ready` + the policy signatures (bench/entries/ours-sign.js) + ossup.wasm',
   ],
@@ -47,19 +51,21 @@ export const COLD_CONTENDERS = [
  * repetition, the time from the page module's start to the first V4 policy signature, measured
  * in the page. Repetitions interleave contenders and modes.
  */
-export async function coldStart(browser, baseUrl, { reps = 9, expected } = {}) {
+export async function coldStart(browser, baseUrl, { reps = 9, expected, expectedPost } = {}) {
   const input = encodeURIComponent(JSON.stringify(SIGNING_INPUTS.v4));
+  const postInput = encodeURIComponent(JSON.stringify(POST_FORM_INPUT));
   const modes = ['http', 'memory'];
   const once = async (id, mode) => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      await page.goto(`${baseUrl}/bench/browser/cold.html?c=${id}&mode=${mode}&input=${input}`);
+      await page.goto(`${baseUrl}/bench/browser/cold.html?c=${id}&mode=${mode}&input=${input}&post=${postInput}`);
       await page.waitForFunction(() => window.coldResult, null, { timeout: 30000 });
       const result = await page.evaluate(() => window.coldResult);
       if (result.error) throw new Error(`cold start of ${id} (${mode}): ${result.error}`);
-      if (expected && id !== 'floor' && result.signature !== expected)
-        throw new Error(`cold start of ${id} signed ${result.signature}, ours ${expected}`);
+      const want = id === 'ours-post' ? expectedPost : expected;
+      if (want && id !== 'floor' && result.signature !== want)
+        throw new Error(`cold start of ${id} signed ${result.signature}, expected ${want}`);
       return result;
     } finally {
       await context.close();

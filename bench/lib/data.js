@@ -61,6 +61,22 @@ function base64Ascii(text) {
 
 const SECRET = 'BenchAccessKeySecret0123456789ab'; // 30 characters, like a real AccessKey secret
 
+/**
+ * A PostObject form as an STS-mode page builds one (ossup/post's cold start signs it; the
+ * expected signature comes from the full core in Node).
+ */
+export const POST_FORM_INPUT = {
+  accessKeyId: 'STS.NTbenchAccessKeyId',
+  accessKeySecret: SECRET,
+  securityToken: `CAIS${'a1B2c3D4e5F6g7H8'.repeat(20)}GoAB`,
+  region: 'cn-hangzhou',
+  bucket: 'examplebucket',
+  key: 'users/42/2023/12/03/1701605532123-abababababababab.jpg',
+  contentType: 'image/jpeg',
+  contentLengthRange: [1, 10485760],
+  now: 1701605532123,
+};
+
 /** The fixed inputs, as our API takes them (the contenders read the same objects). */
 export const SIGNING_INPUTS = {
   v1: { accessKeySecret: SECRET, policy: base64Ascii(POLICY_V1_JSON) },

@@ -59,15 +59,19 @@ export async function measureSizes() {
   });
   const signJs = compressed((await bundle(entry('ours-sign.js'))).bytes);
   add('ours-sign-js', 'diagnostic: browser entry tree-shaken to ready + signPostPolicyV1/V4', 'JS, minified', signJs);
-  const postJs = compressed(
-    (await bundle(entry('ours-postobject-mp.js'), { format: 'cjs', platform: 'neutral', target: 'es2018' })).bytes,
-  );
-  add(
-    'ours-postobject-js',
-    'diagnostic: WeChat entry tree-shaken to ready + objectKey + buildPostForm + crc64',
-    'JS, minified',
-    postJs,
-  );
+  // ossup/post: the PostObject-only entry and its own core (crates/post), as shipped.
+  const postWasm = fileSizes(dist('ossup-post.wasm'));
+  add('ours-post-wasm', 'ossup-post.wasm (the ossup/post signing core)', '.wasm', postWasm, {
+    shippedBrotli: statSync(dist('ossup-post.wasm.br')).size,
+  });
+  const postJs = fileSizes(dist('post-miniprogram.cjs'));
+  add('ours-post-js', 'post-miniprogram.cjs (ossup/post JS entry: uploader + forms, as built)', 'JS, minified', postJs);
+  const postTotal = statSync(dist('ossup-post.wasm.br')).size + postJs.brotli;
+  add('ours-post-total', 'WeChat PostObject page with ossup/post: ossup-post.wasm.br + post.js', 'wasm + JS', {
+    raw: postWasm.raw + postJs.raw,
+    gzip: postWasm.gzip + postJs.gzip,
+    brotli: postTotal,
+  });
 
   const contenders = [
     ['crypto-js-v1', 'crypto-js subset: HMAC-SHA1 + Base64 (V1 policy)', 'crypto-js-v1.js'],
@@ -93,7 +97,7 @@ export async function measureSizes() {
       fileSizes(aliOss),
     );
   }
-  return { rows, wechatTotalBrotli: wechat, wasmBrotli: wasm.brotli };
+  return { rows, wechatTotalBrotli: wechat, wasmBrotli: wasm.brotli, postTotalBrotli: postTotal };
 }
 
 /** What miniprogram.cjs is made of: bytes in the output per source file (esbuild metafile). */

@@ -12,6 +12,10 @@ const NEEDED = [
   'dist/miniprogram.cjs',
   'dist/wasm2js.mjs',
   'dist/wasm2js.cjs',
+  'dist/ossup-post.wasm',
+  'dist/ossup-post.wasm.br',
+  'dist/post.mjs',
+  'dist/post-miniprogram.cjs',
 ];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

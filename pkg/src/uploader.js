@@ -8,7 +8,7 @@ import { responseError, parseOssError, lowerHeaders } from './responses.js';
 import { chooseTransport } from './platform.js';
 import { ready, objectKey, createCrc64, setClockOffset, now } from './core.js';
 import { vodDestination } from './vod.js';
-import { signHeaders, queryString, HEADER_SIGNING } from './request-signing.js';
+import { createSignedRequests, HEADER_SIGNING } from './request-signing.js';
 import { uploadMultipart, abortMultipart } from './multipart.js';
 import { createCheckpointStore, memoryBackend } from './checkpoint.js';
 
@@ -139,72 +139,7 @@ export function createUploader(options) {
     { maxAgeMs: options.checkpointMaxAge },
   );
 
-  async function requestHeaders(dest, method, key, query, headers) {
-    const credentials = dest.credentials;
-    if (credentials.mode === 'signForm') {
-      if (!dest.canSignRequests)
-        throw new OssupError('MISSING_OPTION', 'header-signed requests need `signRequest` in server-signed mode');
-      const extra = await options.signRequest({
-        method,
-        bucket: dest.bucket,
-        region: dest.region,
-        key,
-        query,
-        headers: { ...headers },
-      });
-      return { headers: { ...headers, ...lowerHeaders(extra) }, used: null };
-    }
-    const c = await credentials.signingCredentials();
-    const signed = signHeaders({
-      version: options.signatureVersion,
-      accessKeyId: c.accessKeyId,
-      accessKeySecret: c.accessKeySecret,
-      securityToken: c.securityToken,
-      region: dest.region,
-      bucket: dest.bucket,
-      method,
-      key,
-      query,
-      headers,
-    });
-    return { headers: signed, used: c };
-  }
-
-  /** One signed request to an object (`entry.aborts` lets cancel/pause stop it). OSS errors throw. */
-  async function request(entry, { method, key, query, headers: given = {}, body, bodyBlob, onProgress }) {
-    // Always send (and sign) a Content-Type: wx/tt.request add `application/json` to a request
-    // without one, and an unsigned Content-Type breaks the signature (DESIGN-NOTES).
-    const headers = { 'content-type': 'application/octet-stream', ...given };
-    const dest = entry.dest;
-    if (!dest.baseUrl)
-      throw new OssupError(
-        'MISSING_OPTION',
-        '`bucket` and `region` (or `endpoint`) are needed for header-signed requests',
-      );
-    return limit(async () => {
-      const signed = await requestHeaders(dest, method, key, query, headers);
-      entry.usedCredentials = signed.used;
-      const sent = transport.request({
-        method,
-        url: objectUrl(dest.baseUrl, key) + queryString(query),
-        headers: signed.headers,
-        body,
-        bodyBlob,
-        timeout,
-        onProgress,
-      });
-      entry.aborts.add(sent.abort);
-      try {
-        const answer = await sent.promise;
-        answer.headers = lowerHeaders(answer.headers);
-        if (answer.status < 200 || answer.status >= 300)
-          throw responseError(answer.status, answer.body, answer.headers);
-        return answer;
-      } finally {
-        entry.aborts.delete(sent.abort);
-      }
-    });
-  }
+  const request = createSignedRequests({ options, transport, limit, timeout });
 
   function upload(files, uploadOptions = {}) {
     const list =

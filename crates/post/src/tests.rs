@@ -106,3 +106,49 @@ fn base64_and_crc_calls() {
     let mut io = b"56789x12".to_vec();
     assert_eq!(crc64_in(&mut io, 5, 3), Err(Failure::BadCrc));
 }
+
+mod never_panics {
+    use super::super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// Any bytes in an area of any size, any lengths: a result or a `Failure`, never a
+        /// panic (a panic is an opaque trap in wasm), and a result always inside the area.
+        #[test]
+        fn on_any_area(
+            mut io in proptest::collection::vec(any::<u8>(), 0..512),
+            version in 0u32..6,
+            units in proptest::array::uniform4(0usize..96),
+            len in 0usize..600,
+            previous in 0usize..40,
+        ) {
+            let size = io.len();
+            if let Ok((start, n)) = sign_in(&mut io, version, units) {
+                prop_assert!(start + n <= size);
+            }
+            if let Ok((start, n)) = base64_in(&mut io, units[0]) {
+                prop_assert!(start + n <= size);
+            }
+            if let Ok((start, n)) = crc64_in(&mut io, len, previous) {
+                prop_assert!(start + n <= size);
+            }
+        }
+
+        /// Whatever UTF-16 JS writes, the UTF-8 is Rust's own encoding of it, or a lone
+        /// surrogate is reported.
+        #[test]
+        fn utf16_matches_rust(units in proptest::collection::vec(any::<u16>(), 0..64)) {
+            let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+            let mut out = vec![0; 3 * units.len()];
+            match String::from_utf16(&units) {
+                Ok(text) => {
+                    prop_assert_eq!(utf16_to_utf8(&bytes, &mut out), Ok(text.len()));
+                    prop_assert_eq!(&out[..text.len()], text.as_bytes());
+                }
+                Err(_) => prop_assert_eq!(utf16_to_utf8(&bytes, &mut out), Err(Failure::LoneSurrogate)),
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@ import { OssupError } from '../errors.js';
 import { randomBytes } from '../random.js';
 import { createLoading } from '../load.js';
 import { now } from '../clock.js';
-import { checkText, checkOptionsObject, checkValues, crcText } from '../checks.js';
+import { checkText, checkOptionsObject, checkValues, crcText, toBytes } from '../checks.js';
 
 export { now, setClockOffset } from '../clock.js';
 
@@ -80,14 +80,9 @@ function base64(what, text) {
 
 // ---- checksums (oss-spec §5) ----
 
-/** CRC-64/XZ (`x-oss-hash-crc64ecma`) of bytes as a decimal string, continuing from `previous`. */
+/** CRC-64/XZ (`x-oss-hash-crc64ecma`) of bytes (a string: its UTF-8) as a decimal string, continuing from `previous`. */
 export function crc64(data, previous) {
-  let bytes = data;
-  if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
-  else if (ArrayBuffer.isView(data) && !(data instanceof Uint8Array))
-    bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (!(bytes instanceof Uint8Array))
-    throw new OssupError('INVALID_OPTION', 'crc64 expects bytes (Uint8Array, ArrayBuffer)');
+  const bytes = toBytes('crc64', data);
   const digits = crcText('previous', previous) || '';
   const r = exportsOf();
   const start = r.ossup_post_io(bytes.length + digits.length);
@@ -184,55 +179,115 @@ function hex(bytes) {
   return out;
 }
 
-function optionsOf(what, options, names) {
+// ---- options, read as src/api.rs reads them ----
+
+const MAX_MS = 253402300799999; // 9999-12-31T23:59:59.999Z
+const invalid = (option, reason) => new OssupError('INVALID_OPTION', `\`${option}\` ${reason}`);
+const missing = (option) =>
+  new OssupError('MISSING_OPTION', `\`${option}\` is required and must be a non-empty string`);
+
+/**
+ * The options as the full core receives them: checked like ../core.js's toJson (finite numbers,
+ * no BigInt, no lone surrogate), then through JSON, which drops `undefined`, functions and
+ * symbols and calls `toJSON` — so both entries read the same values. `extra` names options the
+ * full entry takes and this one does not.
+ */
+function optionsOf(what, options, names, extra = []) {
   checkOptionsObject(what, options);
-  for (const key of Object.keys(options)) {
-    if (options[key] === undefined) continue;
+  for (const key of Object.keys(options)) checkValues(what, key, options[key]);
+  const o = JSON.parse(JSON.stringify(options));
+  for (const key of Object.keys(o)) {
+    if (extra.includes(key)) {
+      throw invalid(key, `(custom policies) is not in ossup/post: build the form with the full ossup entry`);
+    }
     if (!names.includes(key)) {
       throw new OssupError(
         'INVALID_OPTION',
-        `${what}: unknown option \`${key}\` (ossup/post takes ${names.join(', ')}; the full ossup entry takes more)`,
+        `\`${what}\` has an unknown option "${key}"; known options: ${names.join(', ')}`,
       );
     }
-    checkValues(what, key, options[key]);
   }
-  return options;
+  return reader(o);
 }
 
-function stringOption(o, name, required) {
-  const value = o[name];
-  if (value === undefined || value === null || (required && value === '')) {
-    if (required) {
-      throw new OssupError('MISSING_OPTION', `\`${name}\` is required and must be a non-empty string`);
+/** Typed reads of a JSON object's members; null is absent, as in src/api.rs. */
+function reader(o) {
+  const get = (name) => (o[name] === null ? undefined : o[name]);
+  const text = (name) => {
+    const value = get(name);
+    if (value !== undefined && typeof value !== 'string') throw invalid(name, 'must be a string');
+    return value;
+  };
+  const number = (name, value = get(name)) => {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number') throw invalid(name, 'must be a number');
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw invalid(name, `must be a whole, non-negative number, got ${JSON.stringify(value)}`);
     }
-    return undefined;
-  }
-  if (typeof value !== 'string') throw new OssupError('INVALID_OPTION', `\`${name}\` must be a string`);
-  return value;
-}
-
-function numberOption(o, name) {
-  const value = o[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new OssupError('INVALID_OPTION', `\`${name}\` must be a whole number >= 0`);
-  }
-  return value;
-}
-
-function nowOption(o) {
-  const value = numberOption(o, 'now');
-  return value === undefined ? now() : value;
+    return value;
+  };
+  return {
+    get,
+    text,
+    number,
+    required(name) {
+      const value = text(name);
+      if (!value) throw missing(name);
+      return value;
+    },
+    boolean(name) {
+      const value = get(name);
+      if (value !== undefined && typeof value !== 'boolean') throw invalid(name, 'must be true or false');
+      return value;
+    },
+    strings(name) {
+      const value = get(name);
+      if (value === undefined) return [];
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+        throw invalid(name, 'must be an array of strings');
+      }
+      return value;
+    },
+    /** `{ name: value }` → [[name, text]]: numbers and booleans as JSON writes them. */
+    pairs(name) {
+      const value = get(name);
+      if (value === undefined) return [];
+      if (typeof value !== 'object' || Array.isArray(value))
+        throw invalid(name, 'must be an object of names to values');
+      return Object.keys(value).map((k) => {
+        const v = value[k];
+        if (v === null) throw invalid(name, `has no value for "${k}"`);
+        if (typeof v === 'object') throw invalid(name, `has a value for "${k}" that is not a string`);
+        return [k, String(v)];
+      });
+    },
+    now() {
+      const value = number('now');
+      if (value === undefined) return now();
+      if (value > MAX_MS) throw invalid('now', 'is after the year 9999');
+      return value;
+    },
+  };
 }
 
 /** A new, unguessable object key: `{ prefix, name, now, dateFolders }` (src/key.rs). */
 export function objectKey(options = {}) {
   const o = optionsOf('objectKey', options, ['prefix', 'name', 'now', 'dateFolders']);
-  const at = nowOption(o);
-  let key = normalizePrefix(stringOption(o, 'prefix') || '');
-  if (o.dateFolders !== false) key += new Date(at).toISOString().slice(0, 10).replace(/-/g, '/') + '/';
-  key += `${at}-${hex(randomBytes(8))}`;
-  const ext = extension(stringOption(o, 'name') || '');
+  const prefix = o.text('prefix') || '';
+  const name = o.text('name') || '';
+  const dateFolders = o.boolean('dateFolders') !== false;
+  const at = o.now();
+  const random = randomBytes(8);
+  if (!random || random.length < 8) {
+    throw new OssupError(
+      'NOT_ENOUGH_ENTROPY',
+      `object names need 8 random bytes from a secure source, got ${random ? random.length : 0}`,
+    );
+  }
+  let key = normalizePrefix(prefix);
+  if (dateFolders) key += new Date(at).toISOString().slice(0, 10).replace(/-/g, '/') + '/';
+  key += `${at}-${hex(random.subarray(0, 8))}`;
+  const ext = extension(name);
   if (ext) key += `.${ext}`;
   return validateKey(key);
 }
@@ -283,46 +338,75 @@ const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 const CALLBACK_BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json'];
 const MAX_CALLBACK_BYTES = 5 * 1024;
 
-const invalid = (option, reason) => new OssupError('INVALID_OPTION', `\`${option}\` ${reason}`);
-
 function checkFieldValue(option, value) {
-  if (typeof value !== 'string') throw invalid(option, 'must have string values');
   if (utf8Length(value) > 2 * 1024 * 1024) throw invalid(option, 'has a value larger than 2 MB');
   if (/[\r\n]/.test(value)) throw invalid(option, 'has a line break in a value');
 }
 
-function pairs(o, name) {
-  const value = o[name];
-  if (value === undefined || value === null) return [];
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(name, 'must be an object of names to strings');
-  return Object.keys(value)
-    .filter((k) => value[k] !== undefined)
-    .map((k) => [k, value[k]]);
-}
+// What Rust's char::is_whitespace and char::is_control match (JS's \s also has U+FEFF).
+const WHITE_OR_CONTROL = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
 
 function checkTokenText(option, value) {
-  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(value)) {
+  if (WHITE_OR_CONTROL.test(value)) {
     throw invalid(option, 'has white space or a control character: copy the value again without line breaks');
   }
 }
 
-function callbackText(value) {
-  let text = value;
-  if (value && typeof value === 'object') text = JSON.stringify(value);
-  if (typeof text !== 'string') throw invalid('callback', 'must be a callback object or its JSON text');
-  if (!text.trim()) throw new OssupError('MISSING_OPTION', '`callback` is required and must be a non-empty string');
+// A lone UTF-16 surrogate, which an escape in JSON text can still hold after JSON.parse.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What src/json.rs refuses in a document JSON.parse accepts: nesting over 32, lone surrogates. */
+function checkDocument(value, depth = 0) {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) throw invalid('callback', 'has a lone surrogate escape in a string');
+  } else if (value && typeof value === 'object') {
+    if (depth >= 32) throw invalid('callback', 'is nested too deeply');
+    for (const key of Object.keys(value)) {
+      checkDocument(key, depth + 1);
+      checkDocument(value[key], depth + 1);
+    }
+  }
+}
+
+/** The callback JSON text: given as text, or written from an object as src/callback.rs does. */
+function callbackJson(value) {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalid('callback', 'must be a JSON string or an object');
+  const c = reader(value);
+  const known = ['callbackUrl', 'callbackBody', 'callbackHost', 'callbackBodyType', 'callbackSNI'];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new OssupError(
+        'INVALID_OPTION',
+        `\`callback\` has an unknown option "${key}"; known options: ${known.join(', ')}`,
+      );
+    }
+  }
+  const ordered = { callbackUrl: c.required('callbackUrl'), callbackBody: c.required('callbackBody') };
+  const host = c.text('callbackHost');
+  const bodyType = c.text('callbackBodyType');
+  const sni = c.boolean('callbackSNI');
+  if (host !== undefined) ordered.callbackHost = host;
+  if (bodyType !== undefined) ordered.callbackBodyType = bodyType;
+  if (sni !== undefined) ordered.callbackSNI = sni;
+  return JSON.stringify(ordered);
+}
+
+/** The `callback` field: base64 of the callback JSON, checked as src/callback.rs checks it. */
+function encodeCallback(text) {
+  if (!text.trim()) throw missing('callback');
   let document;
   try {
     document = JSON.parse(text);
   } catch (error) {
     throw invalid('callback', `is not JSON (${error.message})`);
   }
-  if (!document || typeof document !== 'object' || Array.isArray(document))
-    throw invalid('callback', 'must be a JSON object');
+  checkDocument(document);
+  const has = (name) =>
+    document && typeof document === 'object' && !Array.isArray(document) && typeof document[name] === 'string';
   for (const required of ['callbackUrl', 'callbackBody']) {
-    if (typeof document[required] !== 'string' || !document[required]) {
-      throw invalid('callback', `needs \`${required}\` as a non-empty string`);
-    }
+    if (!has(required) || !document[required]) throw invalid('callback', `needs \`${required}\` as a non-empty string`);
   }
   if ('callbackBodyType' in document && !CALLBACK_BODY_TYPES.includes(document.callbackBodyType)) {
     throw invalid('callback', `\`callbackBodyType\` must be ${CALLBACK_BODY_TYPES[0]} or ${CALLBACK_BODY_TYPES[1]}`);
@@ -347,30 +431,47 @@ const compactDateTime = (ms) =>
  * (custom policies: use the full entry).
  */
 export function buildPostForm(options) {
-  const o = optionsOf('buildPostForm', options, FORM_OPTIONS);
-  const at = nowOption(o);
-  const version = stringOption(o, 'version');
+  // Read as src/api.rs reads them (every option's type first), then the rules of src/form.rs.
+  const o = optionsOf('buildPostForm', options, FORM_OPTIONS, ['conditions', 'expiration']);
+  const at = o.now();
+  const accessKeyId = o.required('accessKeyId');
+  const secret = o.required('accessKeySecret');
+  const token = o.text('securityToken') || undefined;
+  const givenRegion = o.text('region') || '';
+  const version = o.text('version');
   if (version !== undefined && version !== 'v4' && version !== 'v1') {
     throw invalid('version', 'must be "v4" (default) or "v1"');
   }
   const v4 = version !== 'v1';
-  const accessKeyId = stringOption(o, 'accessKeyId', true);
-  const secret = stringOption(o, 'accessKeySecret', true);
-  const token = stringOption(o, 'securityToken') || undefined;
+  const bucket = o.text('bucket');
+  const key = o.text('key');
+  const givenPrefix = o.text('keyPrefix');
+  const seconds = o.number('expiresIn');
+  let range = o.get('contentLengthRange');
+  if (range !== undefined) {
+    if (!Array.isArray(range) || range.length !== 2) throw invalid('contentLengthRange', 'must be [min, max] in bytes');
+    range = range.map((n) => o.number('contentLengthRange', n));
+  }
+  const contentType = o.text('contentType');
+  const contentTypes = o.strings('contentTypes');
+  const status = o.number('successActionStatus');
+  const forbidOverwrite = o.boolean('forbidOverwrite') !== false;
+  const headers = o.pairs('headers');
+  const meta = o.pairs('meta');
+  const callback = o.get('callback') === undefined ? undefined : callbackJson(o.get('callback'));
+  const callbackVars = o.pairs('callbackVar');
+
   checkTokenText('accessKeyId', accessKeyId);
   if (token) checkTokenText('securityToken', token);
-
   const fields = [];
   const conditions = [];
   const pin = (name, value) => {
     fields.push([name, value]);
     conditions.push({ [name]: value });
   };
-  const given = stringOption(o, 'keyPrefix');
-  const prefix = given === undefined ? undefined : normalizePrefix(given);
-  const key = stringOption(o, 'key');
+  const prefix = givenPrefix === undefined ? undefined : normalizePrefix(givenPrefix);
   if (key === undefined && prefix === undefined) {
-    throw new OssupError('MISSING_OPTION', '`key` is required and must be a non-empty string');
+    throw missing('key');
   }
   if (key !== undefined) {
     validateKey(key);
@@ -379,30 +480,18 @@ export function buildPostForm(options) {
       fields.push(['key', key]);
     } else pin('key', key);
   }
-  const status = numberOption(o, 'successActionStatus');
   if (status !== undefined && status !== 200 && status !== 201 && status !== 204) {
     throw invalid('successActionStatus', `is ${status}; OSS accepts 200, 201 or 204`);
   }
   pin('success_action_status', String(status === undefined ? 200 : status));
-  if (o.forbidOverwrite !== undefined && typeof o.forbidOverwrite !== 'boolean') {
-    throw invalid('forbidOverwrite', 'must be true or false');
-  }
-  if (o.forbidOverwrite !== false) pin('x-oss-forbid-overwrite', 'true');
-  const contentType = stringOption(o, 'contentType');
-  let contentTypes = [];
-  if (o.contentTypes !== undefined && o.contentTypes !== null) {
-    if (!Array.isArray(o.contentTypes) || o.contentTypes.some((t) => typeof t !== 'string')) {
-      throw invalid('contentTypes', 'must be an array of strings');
-    }
-    contentTypes = o.contentTypes;
-  }
+  if (forbidOverwrite) pin('x-oss-forbid-overwrite', 'true');
   if (contentType !== undefined) {
     checkFieldValue('contentType', contentType);
     if (!contentTypes.length) pin('Content-Type', contentType);
     else if (contentTypes.includes(contentType)) fields.push(['Content-Type', contentType]);
     else throw invalid('contentType', `"${contentType}" is not one of contentTypes`);
   }
-  for (const [name, value] of pairs(o, 'headers')) {
+  for (const [name, value] of headers) {
     if (!name || /^\d+$/.test(name) || !/^[!#-9;-~]+$/.test(name)) {
       throw invalid('headers', `has an invalid field name "${name}"`);
     }
@@ -413,14 +502,14 @@ export function buildPostForm(options) {
     }
     pin(name, value);
   }
-  for (const [name, value] of pairs(o, 'meta')) {
+  for (const [name, value] of meta) {
     const lower = name.toLowerCase();
-    if (!/^[a-z0-9_-]+$/.test(lower)) throw invalid('meta', `name "${name}" must be letters, digits, \`-\` or \`_\``);
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw invalid('meta', `name "${name}" must be letters, digits, \`-\` or \`_\``);
     checkFieldValue('meta', value);
     pin(`x-oss-meta-${lower}`, value);
   }
-  if (o.callback !== undefined && o.callback !== null) pin('callback', callbackText(o.callback));
-  for (const [name, value] of pairs(o, 'callbackVar')) {
+  if (callback !== undefined) pin('callback', encodeCallback(callback));
+  for (const [name, value] of callbackVars) {
     if (!/^x:[a-z0-9_-]+$/.test(name)) {
       throw invalid(
         'callbackVar',
@@ -433,7 +522,6 @@ export function buildPostForm(options) {
   if (token) pin('x-oss-security-token', token);
 
   const policyConditions = [];
-  const bucket = stringOption(o, 'bucket');
   if (bucket !== undefined) {
     if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) {
       throw invalid('bucket', `"${bucket}" is not a bucket name: 3-63 characters of a-z, 0-9 and '-'`);
@@ -442,12 +530,7 @@ export function buildPostForm(options) {
   }
   policyConditions.push(...conditions);
   if (prefix !== undefined) policyConditions.push(['starts-with', '$key', prefix]);
-  const range = o.contentLengthRange;
-  if (range !== undefined && range !== null) {
-    const whole = (n) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
-    if (!Array.isArray(range) || range.length !== 2 || !range.every(whole)) {
-      throw invalid('contentLengthRange', 'must be [min, max] in bytes');
-    }
+  if (range !== undefined) {
     if (range[0] > range[1]) {
       throw invalid('contentLengthRange', `is [${range[0]}, ${range[1]}]: the minimum must not exceed the maximum`);
     }
@@ -455,10 +538,9 @@ export function buildPostForm(options) {
   }
   if (contentTypes.length) policyConditions.push(['in', '$content-type', contentTypes]);
 
-  const seconds = numberOption(o, 'expiresIn');
   if (seconds === 0) throw invalid('expiresIn', 'must be at least 1 second');
   const expiration = at + (seconds === undefined ? 900 : seconds) * 1000;
-  if (expiration > 253402300799999) throw invalid('expiration', 'is after the year 9999');
+  if (expiration > MAX_MS) throw invalid('expiration', 'is after the year 9999');
   const xOssDate = compactDateTime(at);
   let credential;
   let region;
@@ -466,8 +548,8 @@ export function buildPostForm(options) {
     if (expiration - at > MAX_V4_VALIDITY_MS) {
       throw invalid('expiration', 'is more than 7 days after now; V4 forms are valid for at most 7 days');
     }
-    region = (stringOption(o, 'region') || '').trim().replace(/^oss-/, '');
-    if (!region) throw new OssupError('MISSING_OPTION', '`region` is required and must be a non-empty string');
+    region = givenRegion.trim().replace(/^oss-/, '');
+    if (!region) throw missing('region');
     if (!/^[a-z0-9-]+$/.test(region)) throw invalid('region', `"${region}" is not a Region ID such as cn-hangzhou`);
     credential = `${accessKeyId}/${compactDate(at)}/${region}/oss/aliyun_v4_request`;
     policyConditions.push(
@@ -490,7 +572,10 @@ export function buildPostForm(options) {
   } else {
     fields.push(['OSSAccessKeyId', accessKeyId], ['policy', signed.policy], ['Signature', signed.signature]);
   }
+  // Own properties even for a name like "__proto__" (as JSON.parse makes them in the full entry).
   const out = {};
-  for (const [name, value] of fields) out[name] = value;
+  for (const [name, value] of fields) {
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  }
   return { fields: out, policy: policyJson, expiration: expirationIso };
 }

@@ -15,7 +15,7 @@ const unavailable = (what) => () => {
 };
 
 export const signHeaders = unavailable('signing request headers');
-export const queryString = unavailable('signing request headers');
+export const createSignedRequests = () => unavailable('a header-signed request');
 export const uploadMultipart = unavailable('a multipart upload');
 export const abortMultipart = unavailable('a multipart upload');
 export const vodDestination = unavailable('a VOD upload (vodCredentials)');
