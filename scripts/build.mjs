@@ -41,7 +41,11 @@ run('cargo', cargoArgs, cargoEnv);
 // ossup/post's core (crates/post): its own invocation, so that ossup-hash is built without its
 // `std` feature there (in one invocation with the full core, cargo would unify the features),
 // in its own profile (Cargo.toml says why).
-run('cargo', [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-post', '-p', 'ossup-post'], cargoEnv);
+run(
+  'cargo',
+  [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-post', '-p', 'ossup-post'],
+  cargoEnv,
+);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 rmSync(dist, { recursive: true, force: true });

@@ -157,7 +157,7 @@ export const WHAT_TO_DO = {
   ],
   NOT_IN_POST_ENTRY: [
     'Configuration',
-    "`ossup/post` uploads with PostObject only (its small core makes no header signatures): multipart, VOD (`vodCredentials`) and header signing need the full entry. Import `ossup/miniprogram` (or `ossup`) instead.",
+    '`ossup/post` uploads with PostObject only (its small core makes no header signatures): multipart, VOD (`vodCredentials`) and header signing need the full entry. Import `ossup/miniprogram` (or `ossup`) instead.',
   ],
   OUT_OF_MEMORY: [
     'Loading the core',
