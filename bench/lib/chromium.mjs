@@ -91,6 +91,9 @@ export async function coldStart(browser, baseUrl, { reps = 9, expected, expected
             {
               name,
               total: summary(list.map((s) => s.total)),
+              // What a mini program pays once its package's JS is evaluated: ready() (the wasm
+              // from bytes: compile + instantiate) and the first signature.
+              core: summary(list.map((s) => s.init + s.first)),
               load: med(list, 'load'),
               init: med(list, 'init'),
               first: med(list, 'first'),
