@@ -75,3 +75,18 @@ export function crcText(what, value) {
   }
   return value;
 }
+
+/** A streaming CRC-64 over `crc64(bytes, previous)`: `{ update(bytes), digest() }`, holding only the running value. */
+export function crcStream(crc64, previous) {
+  let value = crcText('previous', previous) || '0';
+  const stream = {
+    update(data) {
+      value = crc64(data, value);
+      return stream;
+    },
+    digest() {
+      return value;
+    },
+  };
+  return stream;
+}

@@ -6,7 +6,7 @@ import * as glue from '../dist/glue.js';
 import { OssupError, fromCore } from './errors.js';
 import { decode, encodeAllInto } from './utf8.js';
 import { randomBytes } from './random.js';
-import { checkText, checkOptionText, checkOptionsObject, toJson, toBytes, crcText } from './checks.js';
+import { checkText, checkOptionText, checkOptionsObject, toJson, toBytes, crcText, crcStream } from './checks.js';
 import { createLoading } from './load.js';
 import { now } from './clock.js';
 
@@ -245,17 +245,7 @@ export function crc64Combine(crcA, crcB, lengthB) {
 
 /** A streaming CRC-64 `{ update(bytes), digest() }`; holds only the running value, no wasm memory. */
 export function createCrc64(previous) {
-  let value = crcText('previous', previous) || '0';
-  const stream = {
-    update(data) {
-      value = crc64(data, value);
-      return stream;
-    },
-    digest() {
-      return value;
-    },
-  };
-  return stream;
+  return crcStream(crc64, previous);
 }
 
 /** base64 MD5 of bytes (`Content-MD5`). */

@@ -8,7 +8,7 @@ import { OssupError } from '../errors.js';
 import { randomBytes } from '../random.js';
 import { createLoading } from '../load.js';
 import { now } from '../clock.js';
-import { checkText, checkOptionsObject, checkValues, crcText, toBytes } from '../checks.js';
+import { checkText, checkOptionsObject, checkValues, crcText, crcStream, toBytes } from '../checks.js';
 
 export { now, setClockOffset } from '../clock.js';
 
@@ -97,17 +97,7 @@ export function crc64(data, previous) {
 
 /** A streaming CRC-64 `{ update(bytes), digest() }`, as ../core.js's. */
 export function createCrc64(previous) {
-  let value = crcText('previous', previous) || '0';
-  const stream = {
-    update(data) {
-      value = crc64(data, value);
-      return stream;
-    },
-    digest() {
-      return value;
-    },
-  };
-  return stream;
+  return crcStream(crc64, previous);
 }
 
 // ---- object keys (oss-spec §6; src/key.rs) ----
