@@ -1,12 +1,15 @@
 // ossup/post: the PostObject-only entry (see entry-post.js). The same declarations as the full
-// entry for what it exports; `buildPostForm` takes neither `conditions` nor `expiration` here.
+// entry for what it exports, but `buildPostForm`, which takes neither `conditions` nor
+// `expiration` here (custom policies: use the full entry).
+import type { PostForm, PostFormOptions } from './index';
+
+export function buildPostForm(options: Omit<PostFormOptions, 'conditions' | 'expiration'>): PostForm;
 export {
   ready,
   isReady,
   engine,
   now,
   setClockOffset,
-  buildPostForm,
   objectKey,
   validateKey,
   normalizePrefix,
