@@ -101,6 +101,7 @@ export function createUploader(options) {
     // (never in ossup/post, which has no header signing: one PostObject per file there)
     canSignRequests: HEADER_SIGNING && (credentials.mode !== 'signForm' || typeof options.signRequest === 'function'),
   });
+  // ossup/post has no VOD: its vodDestination throws NOT_IN_POST_ENTRY, here rather than per file.
   if (!HEADER_SIGNING && options.vodCredentials !== undefined) vodDestination();
   const defaultDestination =
     options.vodCredentials === undefined ? destination(options, createCredentials(options)) : null;
