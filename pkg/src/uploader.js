@@ -487,7 +487,11 @@ export function createUploader(options) {
           ) {
             throw new OssupError(
               'FILE_TOO_LARGE',
-              `${f.name} is over 5 GB, the most one PostObject takes: in server-signed mode pass \`signRequest\` so it can go up in parts`,
+              `${f.name} is over 5 GB, the most one PostObject takes: ${
+                HEADER_SIGNING
+                  ? 'in server-signed mode pass `signRequest` so it can go up in parts'
+                  : 'ossup/post has no multipart; upload it with the full ossup entry'
+              }`,
             );
           }
           if (!matchesAccept(options.accept, f)) {
