@@ -63,44 +63,36 @@ run('wasm-bindgen', [
   join(wasmTarget, 'wasm32-unknown-unknown/release/ossup.wasm'),
 ]);
 
-// 3. iOS WeChat rejects modules that export a Global (DESIGN-NOTES); then optimise for size.
-const stripped = join(work, 'stripped.wasm');
-writeFileSync(stripped, stripGlobalExports(readFileSync(join(work, 'ossup_bg.wasm'))));
-const wasmFile = join(dist, 'ossup.wasm');
-run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', stripped, '-o', wasmFile]);
-const wasm = readFileSync(wasmFile);
-// cargo keeps symbol names (Cargo.toml: bench/ reads them); what ships has none.
-const custom = customSections(wasm);
-if (custom.length) throw new Error(`ossup.wasm still has custom sections: ${custom.join(', ')}`);
-const signatures = exportedSignatures(wasm);
-const globals = signatures.filter((e) => e.kind !== 'function' && e.kind !== 'memory');
-if (globals.length) throw new Error(`ossup.wasm still exports ${globals.map((g) => g.name)}`);
-const bigints = signatures.filter((e) => e.kind === 'function' && /i64/.test(e.type));
-if (bigints.length) {
-  throw new Error(
-    `exports with 64-bit integers (BigInt in JS, impossible in wasm2js/Alipay): ${bigints.map((e) => e.name)}`,
-  );
-}
+// 3. iOS WeChat rejects modules that export a Global (DESIGN-NOTES); then optimise for size,
+//    check what ships, and write its .br. The same for both cores.
 const brotli = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
-writeFileSync(`${wasmFile}.br`, brotli(wasm));
-
-// 3b. ossup-post.wasm: no wasm-bindgen (raw exports, no imports), the same Global stripping.
-const postWasmFile = join(dist, 'ossup-post.wasm');
-const postStripped = join(work, 'post-stripped.wasm');
-writeFileSync(
-  postStripped,
-  stripGlobalExports(readFileSync(join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup_post.wasm'))),
+function shipWasm(input, name) {
+  const stripped = join(work, `${name}.stripped.wasm`);
+  writeFileSync(stripped, stripGlobalExports(readFileSync(input)));
+  const file = join(dist, name);
+  run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', stripped, '-o', file]);
+  const wasm = readFileSync(file);
+  // cargo keeps symbol names (Cargo.toml: bench/ reads them); what ships has none.
+  const custom = customSections(wasm);
+  if (custom.length) throw new Error(`${name} still has custom sections: ${custom.join(', ')}`);
+  const signatures = exportedSignatures(wasm);
+  const globals = signatures.filter((e) => e.kind !== 'function' && e.kind !== 'memory');
+  if (globals.length) throw new Error(`${name} still exports ${globals.map((g) => g.name)}`);
+  const bigints = signatures.filter((e) => e.kind === 'function' && /i64/.test(e.type));
+  if (bigints.length) {
+    throw new Error(
+      `${name}: exports with 64-bit integers (BigInt in JS, impossible in wasm2js/Alipay): ${bigints.map((e) => e.name)}`,
+    );
+  }
+  writeFileSync(`${file}.br`, brotli(wasm));
+  return file;
+}
+const wasmFile = shipWasm(join(work, 'ossup_bg.wasm'), 'ossup.wasm');
+// ossup-post.wasm has no wasm-bindgen step (raw exports, no imports).
+const postWasmFile = shipWasm(
+  join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup_post.wasm'),
+  'ossup-post.wasm',
 );
-run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', postStripped, '-o', postWasmFile]);
-const postWasm = readFileSync(postWasmFile);
-const postExports = exportedSignatures(postWasm);
-if (postExports.some((e) => e.kind !== 'function' && e.kind !== 'memory') || customSections(postWasm).length) {
-  throw new Error('ossup-post.wasm exports a Global or keeps a custom section');
-}
-if (postExports.some((e) => e.kind === 'function' && /i64/.test(e.type))) {
-  throw new Error('ossup-post.wasm has exports with 64-bit integers (BigInt in JS)');
-}
-writeFileSync(`${postWasmFile}.br`, brotli(postWasm));
 
 // 4. The glue: our UTF-8 codec instead of TextEncoder/TextDecoder (absent in mini programs),
 //    and instantiation left to the platform entries. Every edit must match exactly once, so a
