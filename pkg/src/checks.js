@@ -6,6 +6,21 @@ import { encode } from './utf8.js';
 // A lone UTF-16 surrogate cannot be UTF-8: it would silently become U+FFFD on the way in.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Whether `text` holds a lone UTF-16 surrogate (no UTF-8 for it). */
+export const hasLoneSurrogate = (text) => LONE_SURROGATE.test(text);
+
+/** MISSING_OPTION for a required string option, as src/error.rs writes it. */
+export const missingOption = (name) =>
+  new OssupError('MISSING_OPTION', `\`${name}\` is required and must be a non-empty string`);
+
+/** INVALID_OPTION for a name `what` does not take, as src/api.rs writes it. */
+export function unknownOption(what, name, known) {
+  return new OssupError(
+    'INVALID_OPTION',
+    `\`${what}\` has an unknown option "${name}"; known options: ${known.join(', ')}`,
+  );
+}
+
 export function checkText(code, what, text) {
   if (typeof text !== 'string') throw new OssupError(code, `${what} must be a string`);
   if (LONE_SURROGATE.test(text)) {

@@ -6,7 +6,17 @@ import * as glue from '../dist/glue.js';
 import { OssupError, fromCore } from './errors.js';
 import { decode, encodeAllInto } from './utf8.js';
 import { randomBytes } from './random.js';
-import { checkText, checkOptionText, checkOptionsObject, toJson, toBytes, crcText, crcStream } from './checks.js';
+import {
+  checkText,
+  checkOptionText,
+  checkOptionsObject,
+  toJson,
+  toBytes,
+  crcText,
+  crcStream,
+  missingOption,
+  unknownOption,
+} from './checks.js';
 import { createLoading } from './load.js';
 import { now } from './clock.js';
 
@@ -85,20 +95,13 @@ function stringOptions(what, options, names) {
   checkOptionsObject(what, options);
   for (const key of Object.keys(options)) {
     if (droppedByJson(options[key])) continue;
-    if (!names.includes(key)) {
-      throw new OssupError(
-        'INVALID_OPTION',
-        `\`${what}\` has an unknown option "${key}"; known options: ${names.join(', ')}`,
-      );
-    }
+    if (!names.includes(key)) throw unknownOption(what, key, names);
   }
   return names.map((name) => {
     const value = options[name];
     const present = value !== null && !droppedByJson(value);
     if (present && typeof value !== 'string') throw new OssupError('INVALID_OPTION', `\`${name}\` must be a string`);
-    if (!present || value === '') {
-      throw new OssupError('MISSING_OPTION', `\`${name}\` is required and must be a non-empty string`);
-    }
+    if (!present || value === '') throw missingOption(name);
     return checkOptionText(what, name, value);
   });
 }

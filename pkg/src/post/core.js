@@ -8,7 +8,16 @@ import { OssupError } from '../errors.js';
 import { randomBytes } from '../random.js';
 import { createLoading } from '../load.js';
 import { now } from '../clock.js';
-import { checkText, checkOptionsObject, checkValues, crcText, crcStream, toBytes } from '../checks.js';
+import {
+  checkText,
+  crcText,
+  crcStream,
+  hasLoneSurrogate,
+  missingOption,
+  toBytes,
+  toJson,
+  unknownOption,
+} from '../checks.js';
 
 export { now, setClockOffset } from '../clock.js';
 
@@ -173,29 +182,20 @@ function hex(bytes) {
 
 const MAX_MS = 253402300799999; // 9999-12-31T23:59:59.999Z
 const invalid = (option, reason) => new OssupError('INVALID_OPTION', `\`${option}\` ${reason}`);
-const missing = (option) =>
-  new OssupError('MISSING_OPTION', `\`${option}\` is required and must be a non-empty string`);
 
 /**
- * The options as the full core receives them: checked like ../core.js's toJson (finite numbers,
- * no BigInt, no lone surrogate), then through JSON, which drops `undefined`, functions and
- * symbols and calls `toJSON` — so both entries read the same values. `extra` names options the
+ * The options as the full core receives them: through ../checks.js's toJson, as ../core.js
+ * sends them (finite numbers, no BigInt, no lone surrogate; JSON drops `undefined`, functions
+ * and symbols and calls `toJSON`), and back — so both entries read the same values. `extra` names options the
  * full entry takes and this one does not.
  */
 function optionsOf(what, options, names, extra = []) {
-  checkOptionsObject(what, options);
-  for (const key of Object.keys(options)) checkValues(what, key, options[key]);
-  const o = JSON.parse(JSON.stringify(options));
+  const o = JSON.parse(toJson(what, options));
   for (const key of Object.keys(o)) {
     if (extra.includes(key)) {
       throw invalid(key, `(custom policies) is not in ossup/post: build the form with the full ossup entry`);
     }
-    if (!names.includes(key)) {
-      throw new OssupError(
-        'INVALID_OPTION',
-        `\`${what}\` has an unknown option "${key}"; known options: ${names.join(', ')}`,
-      );
-    }
+    if (!names.includes(key)) throw unknownOption(what, key, names);
   }
   return reader(o);
 }
@@ -222,7 +222,7 @@ function reader(o) {
     number,
     required(name) {
       const value = text(name);
-      if (!value) throw missing(name);
+      if (!value) throw missingOption(name);
       return value;
     },
     boolean(name) {
@@ -342,13 +342,11 @@ function checkTokenText(option, value) {
   }
 }
 
-// A lone UTF-16 surrogate, which an escape in JSON text can still hold after JSON.parse.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
-
 /** What src/json.rs refuses in a document JSON.parse accepts: nesting over 32, lone surrogates. */
 function checkDocument(value, depth = 0) {
   if (typeof value === 'string') {
-    if (LONE_SURROGATE.test(value)) throw invalid('callback', 'has a lone surrogate escape in a string');
+    // (a lone surrogate an escape in the JSON text can still hold after JSON.parse)
+    if (hasLoneSurrogate(value)) throw invalid('callback', 'has a lone surrogate escape in a string');
   } else if (value && typeof value === 'object') {
     if (depth >= 32) throw invalid('callback', 'is nested too deeply');
     for (const key of Object.keys(value)) {
@@ -365,14 +363,7 @@ function callbackJson(value) {
     throw invalid('callback', 'must be a JSON string or an object');
   const c = reader(value);
   const known = ['callbackUrl', 'callbackBody', 'callbackHost', 'callbackBodyType', 'callbackSNI'];
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new OssupError(
-        'INVALID_OPTION',
-        `\`callback\` has an unknown option "${key}"; known options: ${known.join(', ')}`,
-      );
-    }
-  }
+  for (const key of Object.keys(value)) if (!known.includes(key)) throw unknownOption('callback', key, known);
   const ordered = { callbackUrl: c.required('callbackUrl'), callbackBody: c.required('callbackBody') };
   const host = c.text('callbackHost');
   const bodyType = c.text('callbackBodyType');
@@ -385,7 +376,7 @@ function callbackJson(value) {
 
 /** The `callback` field: base64 of the callback JSON, checked as src/callback.rs checks it. */
 function encodeCallback(text) {
-  if (!text.trim()) throw missing('callback');
+  if (!text.trim()) throw missingOption('callback');
   let document;
   try {
     document = JSON.parse(text);
@@ -461,7 +452,7 @@ export function buildPostForm(options) {
   };
   const prefix = givenPrefix === undefined ? undefined : normalizePrefix(givenPrefix);
   if (key === undefined && prefix === undefined) {
-    throw missing('key');
+    throw missingOption('key');
   }
   if (key !== undefined) {
     validateKey(key);
@@ -539,7 +530,7 @@ export function buildPostForm(options) {
       throw invalid('expiration', 'is more than 7 days after now; V4 forms are valid for at most 7 days');
     }
     region = givenRegion.trim().replace(/^oss-/, '');
-    if (!region) throw missing('region');
+    if (!region) throw missingOption('region');
     if (!/^[a-z0-9-]+$/.test(region)) throw invalid('region', `"${region}" is not a Region ID such as cn-hangzhou`);
     credential = `${accessKeyId}/${compactDate(at)}/${region}/oss/aliyun_v4_request`;
     policyConditions.push(
