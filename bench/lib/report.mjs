@@ -129,14 +129,16 @@ export function evaluateTargets(r) {
       'Signing core .wasm ≤ 10 KB brotli',
       postWasm.shippedBrotli <= 10 * 1024,
       `ossup-post.wasm ${kb(postWasm.shippedBrotli)} brotli (${kb(postWasm.raw)} raw): the core of ossup/post (PostObject V1/V4 policy signing, base64, CRC-64). The full core, ossup.wasm (also header signatures, policy checking, callbacks, multipart CRC combine, MD5, the options JSON reader): ${kb(wasm.brotli)} brotli (${kb(wasm.raw)} raw)`,
-      postWasm.shippedBrotli <= 10 * 1024 ? '' : `ossup-post.wasm: ${postSizeCause()}`,
+      postWasm.shippedBrotli <= 10 * 1024
+        ? ''
+        : 'ossup-post.wasm: SHA-1 and SHA-256 are most of it (see crates/post and its release-post profile in Cargo.toml).',
     );
     const mp = sizes.rows.find((x) => x.id === 'ours-miniprogram');
     add(
       'WeChat PostObject page (wasm + JS) ≤ 25 KB brotli',
       sizes.postTotalBrotli <= 25 * 1024,
       `with ossup/post: ossup-post.wasm.br ${kb(postWasm.shippedBrotli)} + post.js ${kb(postJs.brotli)} = ${kb(sizes.postTotalBrotli)}; with the full entry (multipart, VOD, header signing too): ossup.wasm.br ${kb(wasm.shippedBrotli)} + miniprogram.cjs ${kb(mp.brotli)} = ${kb(sizes.wechatTotalBrotli)}`,
-      sizes.postTotalBrotli <= 25 * 1024 ? '' : wechatCause(r, wasm, mp),
+      sizes.postTotalBrotli <= 25 * 1024 ? '' : wechatCause(wasm, mp),
     );
   } else add('Sizes', null, 'not measured');
 
@@ -257,11 +259,7 @@ function memoryGcNote(m) {
     : `; even with a forced gc() every 50 ms the growth is ${mb(growth)} (ArrayBuffers ${mb(buffers)}), so the uploader keeps that memory referenced`;
 }
 
-function postSizeCause() {
-  return 'SHA-1 and SHA-256 compiled at opt-level 3 (unrolled rounds) are most of it; see crates/post.';
-}
-
-function wechatCause(r, wasm, mp) {
+function wechatCause(wasm, mp) {
   return `ossup/post over budget: the JS entry bundles the uploader (queue, retries, progress, credentials, the mini-program transports); the full entry is ${kb(wasm.shippedBrotli)} of .wasm + ${kb(mp.brotli)} of JS (see "What miniprogram.cjs is made of").`;
 }
 
