@@ -16,6 +16,7 @@ import { crc64 as referenceCrc64, crc64Header } from '../../www/server/crc64.mjs
 import * as full from '../../pkg/dist/node.mjs';
 import * as post from '../../pkg/dist/post.mjs';
 import { DIST_DIR, createSandbox } from './sandbox/index.mjs';
+import { makeRng } from './core-helpers.mjs';
 
 const POST_WASM = readFileSync(path.join(DIST_DIR, 'ossup-post.wasm'));
 await post.ready({ wasm: POST_WASM });
@@ -27,30 +28,12 @@ const MiB = 1024 * KiB;
 
 // ---------------------------------------------------------------- helpers
 
-/** mulberry32: a small deterministic PRNG, so a failing case can be rebuilt from its seed. */
+/** core-helpers' seeded PRNG (mulberry32), with `int(n)` in [0, n) and `subset`. */
 function prng(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
-  const pick = (list) => list[int(list.length)];
-  const chance = (p) => next() < p;
-  const shuffle = (list) => {
-    const out = list.slice();
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = int(i + 1);
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
-  };
-  const subset = (list, p = 0.5) => shuffle(list).filter(() => chance(p));
-  const bytes = (n) => Uint8Array.from({ length: n }, () => int(256));
-  return { next, int, pick, chance, shuffle, subset, bytes };
+  const r = makeRng(seed);
+  const int = (n) => r.int(0, n - 1);
+  const subset = (list, p = 0.5) => r.shuffle(list).filter(() => r.chance(p));
+  return { next: r.float, int, pick: r.pick, chance: r.chance, shuffle: r.shuffle, subset, bytes: r.bytes };
 }
 
 /** `{ value }` or `{ error: { name, code } }`: what a call did. */
@@ -1308,14 +1291,6 @@ async function runPage(sandbox, { server, app, mode = 'sts', options = {}, picke
   return sandbox.toHost(out);
 }
 
-async function thrown(sandbox, body, locals) {
-  const out = await sandbox.run(
-    `try { ${body} } catch (e) { return { name: e.name, code: e.code, message: e.message }; } return null;`,
-    locals,
-  );
-  return sandbox.toHost(out);
-}
-
 const md5Upper = (bytes) => createHash('md5').update(bytes).digest('hex').toUpperCase();
 
 async function assertUploaded(server, sandbox, result, platformPath) {
@@ -1398,8 +1373,7 @@ for (const [platform, [engine, api]] of Object.entries(ENGINES)) {
     test('no VOD (NOT_IN_POST_ENTRY); a file over multipartThreshold still goes up as one PostObject', async (t) => {
       const server = await bucket(t);
       const sandbox = await postSandbox(t, platform);
-      const vod = await thrown(
-        sandbox,
+      const vod = await sandbox.thrown(
         `const o = require('ossup'); await o.ready(); o.createUploader({ vodCredentials: async () => ({}) });`,
       );
       assert.ok(vod, 'createUploader took vodCredentials');
@@ -1468,7 +1442,7 @@ describe('ready() when the small core cannot be loaded', () => {
 
   test('mini programs: Alipay (no WebAssembly) and a package without the wasm file', async (t) => {
     const alipay = await postSandbox(t, 'alipay');
-    const noWasm = await thrown(alipay, `const o = require('ossup'); await o.ready();`);
+    const noWasm = await alipay.thrown(`const o = require('ossup'); await o.ready();`);
     assert.ok(noWasm, 'ready() resolved on Alipay');
     assert.deepEqual([noWasm.name, noWasm.code], ['OssupError', 'UNSUPPORTED_PLATFORM']);
     assert.match(noWasm.message, /pass ready\(\{ wasm \}\)/);
@@ -1476,7 +1450,7 @@ describe('ready() when the small core cannot be loaded', () => {
     const empty = await mkdtemp(path.join(tmpdir(), 'ossup-post-empty-package-'));
     t.after(() => rm(empty, { recursive: true, force: true }));
     const wechat = await postSandbox(t, 'wechat', { packageDir: empty });
-    const missing = await thrown(wechat, `const o = require('ossup'); await o.ready();`);
+    const missing = await wechat.thrown(`const o = require('ossup'); await o.ready();`);
     assert.ok(missing, 'ready() resolved without the wasm file');
     assert.equal(missing.name, 'OssupError');
     assert.equal(missing.code, 'WASM_LOAD_FAILED');

@@ -191,15 +191,6 @@ async function runPage(sandbox, { server, app, mode = 'sts', options = {}, picke
   return sandbox.toHost(out);
 }
 
-/** Runs `body` in the sandbox and returns the OssupError it threw, as plain data. */
-async function thrown(sandbox, body, locals) {
-  const out = await sandbox.run(
-    `try { ${body} } catch (e) { return { name: e.name, code: e.code, message: e.message }; } return null;`,
-    locals,
-  );
-  return sandbox.toHost(out);
-}
-
 // ---------------------------------------------------------------- checks
 
 const md5Upper = (bytes) => createHash('md5').update(bytes).digest('hex').toUpperCase();
@@ -315,14 +306,13 @@ for (const platform of PLATFORMS) {
       const sandbox = sandboxFor(t, platform);
       const cfg = { bucket: server.bucket, region: server.region, endpoint: server.url };
       const create = (options) => `const o = require('ossup'); await o.ready(); o.createUploader(${options});`;
-      const missingBucket = await thrown(sandbox, create(`{ region: cfg.region, credentials: async () => ({}) }`), {
+      const missingBucket = await sandbox.thrown(create(`{ region: cfg.region, credentials: async () => ({}) }`), {
         cfg,
       });
-      const missingRegion = await thrown(sandbox, create(`{ bucket: cfg.bucket, credentials: async () => ({}) }`), {
+      const missingRegion = await sandbox.thrown(create(`{ bucket: cfg.bucket, credentials: async () => ({}) }`), {
         cfg,
       });
-      const noCredentials = await thrown(
-        sandbox,
+      const noCredentials = await sandbox.thrown(
         create(`{ bucket: cfg.bucket, region: cfg.region, endpoint: cfg.endpoint }`),
         {
           cfg,

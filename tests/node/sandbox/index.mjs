@@ -287,6 +287,14 @@ export function createSandbox(platform, options = {}) {
       }).runInContext(context);
       return fn(makeRequire(rootFile), ...names.map((n) => adopt(locals[n])));
     },
+    /** Runs `body` like `run` and returns what it threw as plain `{ name, code, message }` (null if nothing). */
+    async thrown(body, locals = {}) {
+      const out = await this.run(
+        `try { ${body} } catch (e) { return { name: e.name, code: e.code, message: e.message }; } return null;`,
+        locals,
+      );
+      return toHost(out);
+    },
     /** Evaluates a script in the sandbox's global scope and returns its completion value. */
     evaluate: (code) => realm.evaluate(code, `sandbox-evaluate-${platform}.js`),
     /** Copies a value out of the sandbox realm into plain host objects. */
