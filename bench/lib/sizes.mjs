@@ -138,9 +138,9 @@ const CATEGORIES = [
       ),
   ],
   [
-    'hash crates (sha2, sha1, md-5, hmac, digest)',
+    'hashes (sha2, sha1, hmac, digest crates; ossup-hash and its MD5)',
     (n) =>
-      /^(sha2|sha1|md5|hmac|digest|block_buffer)::|<(sha2|sha1|md5|hmac|digest|block_buffer)|(sha2|sha1|md5|hmac)\[/.test(
+      /^(ossup_hash|sha2|sha1|hmac|digest|block_buffer)::|<(ossup_hash|sha2|sha1|hmac|digest|block_buffer)|(ossup_hash|sha2|sha1|hmac)\[/.test(
         n,
       ),
   ],

@@ -22,7 +22,6 @@
 use std::cell::RefCell;
 
 use hmac::{Hmac, Mac};
-use md5::Md5 as Md5Core;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
@@ -213,32 +212,8 @@ pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
     }
 }
 
-/// A streaming MD5.
-#[derive(Clone, Debug, Default)]
-pub struct Md5(Md5Core);
-
-impl Md5 {
-    /// An empty hash.
-    pub fn new() -> Md5 {
-        Md5::default()
-    }
-
-    /// Adds bytes.
-    #[inline(never)]
-    pub fn update(&mut self, data: &[u8]) {
-        Digest::update(&mut self.0, data);
-    }
-
-    /// The digest of everything so far; the hash can keep going.
-    pub fn digest(&self) -> [u8; 16] {
-        self.0.clone().finalize().into()
-    }
-}
-
-/// MD5 of one buffer.
-pub fn md5(data: &[u8]) -> [u8; 16] {
-    Md5Core::digest(data).into()
-}
+mod md5;
+pub use md5::{md5, Md5};
 
 #[cfg(test)]
 mod tests {
