@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 FUZZ_SECONDS ?= 15
-JS_SOURCES := pkg/src scripts www tests/node tests/browser bench examples
+JS_SOURCES := pkg/src scripts www tests/node tests/browser tests/types bench examples
 
 .PHONY: all setup build demo test lint test-rust test-wasm test-node fuzz bench clean
 

@@ -1,7 +1,7 @@
 // ossup/post: the PostObject-only entry (see entry-post.js). The same declarations as the full
 // entry for what it exports, but `buildPostForm`, which takes neither `conditions` nor
 // `expiration` here (custom policies: use the full entry).
-import type { PostForm, PostFormOptions } from './index';
+import type { PostForm, PostFormOptions } from './index.js';
 
 export function buildPostForm(options: Omit<PostFormOptions, 'conditions' | 'expiration'>): PostForm;
 export {
@@ -21,5 +21,5 @@ export {
   createUploader,
   bucketUrl,
   objectUrl,
-} from './index';
+} from './index.js';
 export declare const DEFAULT_WASM_PATH: string;

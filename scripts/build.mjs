@@ -218,6 +218,11 @@ writeFileSync(join(mini, 'package.json'), '{ "type": "commonjs" }\n');
 writeFileSync(join(root, 'pkg', 'README.md'), readFileSync(join(root, 'README.md')));
 writeFileSync(join(root, 'pkg', 'LICENSE'), readFileSync(join(root, 'LICENSE')));
 writeFileSync(join(root, 'pkg', 'index.d.cts'), readFileSync(join(root, 'pkg', 'index.d.ts')));
+// ossup/post's, importing the full entry's CommonJS declarations (tests/types compiles both).
+writeFileSync(
+  join(root, 'pkg', 'post.d.cts'),
+  readFileSync(join(root, 'pkg', 'post.d.ts'), 'utf8').replaceAll("from './index.js'", "from './index.cjs'"),
+);
 
 // 8. Sizes, as users pay them.
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

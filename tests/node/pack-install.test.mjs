@@ -56,6 +56,12 @@ test('the tarball holds the builds, the wasm and the types — no sources, maps,
   for (const required of [
     'package.json',
     'index.d.ts',
+    'index.d.cts',
+    'post.d.ts',
+    'post.d.cts',
+    'dist/post.mjs',
+    'dist/post-miniprogram.cjs',
+    'dist/ossup-post.wasm',
     'dist/node.mjs',
     'dist/node.cjs',
     'dist/browser.mjs',
@@ -101,9 +107,13 @@ test('every path package.json points at exists, and the exports cover node, brow
   const root = manifest.exports['.'];
   assert.deepEqual(Object.keys(root.node), ['import', 'require']);
   assert.ok(root.browser && root.miniprogram && root.default && root.types);
-  for (const subpath of ['./miniprogram', './wasm2js', './vod']) {
+  // Types for `import` and for `require` (a "types" before the "require" branch would give
+  // CommonJS the ESM declarations; the type-declaration test below compiles both).
+  for (const subpath of ['.', './miniprogram', './wasm2js', './vod', './post']) {
     assert.ok(manifest.exports[subpath], `${subpath} is exported`);
-    assert.equal(manifest.exports[subpath].types, './index.d.ts');
+    const conditions = JSON.stringify(manifest.exports[subpath]);
+    assert.match(conditions, /"types":"\.\/(index|post)\.d\.ts"/, `${subpath}: types for import`);
+    assert.match(conditions, /"require":\{"types":"\.\/(index|post)\.d\.cts"/, `${subpath}: types for require`);
   }
   assert.ok(statSync(path.join(installed, manifest.miniprogram)).isDirectory(), 'the "miniprogram" field is a folder');
   assert.deepEqual(manifest.dependencies || {}, {}, 'no dependencies: nothing else to install');
@@ -195,6 +205,48 @@ test('an upload from the installed package reaches the local bucket server intac
     assert.match(results[i].key, /^installed\//);
     const stored = await readFile(bucket.objectPath(results[i].key));
     assert.ok(stored.equals(readFileSync(file)), `${path.basename(file)} is byte-identical in the bucket`);
+  }
+});
+
+test('the type declarations compile against the installed package, through "exports", for import and require', async () => {
+  // tsc's API, strict, Node16 resolution: what a TypeScript project gets from `npm install ossup`.
+  // tests/types/usage.mts and usage.cts use every entry; their `@ts-expect-error` lines are wrong
+  // uses that must stay errors (an unused one is an error itself).
+  const { default: ts } = await import('typescript');
+  const dir = path.join(project, 'types');
+  mkdirSync(dir, { recursive: true });
+  const files = ['usage.mts', 'usage.cts'].map((name) => {
+    const to = path.join(dir, name);
+    copyFileSync(path.join(ROOT, 'tests/types', name), to);
+    return to;
+  });
+  const program = ts.createProgram(files, {
+    strict: true,
+    noEmit: true,
+    noUnusedLocals: false,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: [],
+  });
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file
+      ? `${path.relative(project, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}`
+      : '';
+    return `${where} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+  });
+  assert.deepEqual(problems, []);
+  // The declarations came from the installed package, not from the workspace.
+  const declarations = program
+    .getSourceFiles()
+    .map((f) => f.fileName)
+    .filter((f) => f.includes('node_modules/ossup/'));
+  for (const file of ['index.d.ts', 'index.d.cts', 'post.d.ts']) {
+    assert.ok(
+      declarations.some((f) => f.endsWith(`/${file}`)),
+      `${file} was used`,
+    );
   }
 });
 
