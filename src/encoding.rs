@@ -53,7 +53,8 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
     out.resize(body.len() / 4 * 3, 0);
     for (q, to) in body.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
-        to.copy_from_slice(&three(quad(q)?));
+        let [a, b, c] = three(quad(q)?);
+        (to[0], to[1], to[2]) = (a, b, c);
     }
     match last {
         [] => {}

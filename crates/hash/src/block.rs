@@ -23,6 +23,14 @@ impl Default for Blocks {
 }
 
 impl Blocks {
+    /// After `length` bytes that were whole blocks (nothing pending).
+    pub(crate) fn after(length: u64) -> Blocks {
+        Blocks {
+            length,
+            ..Blocks::default()
+        }
+    }
+
     /// Feeds `data`, calling `compress` on each block it completes.
     #[inline(always)]
     pub(crate) fn update(&mut self, mut data: &[u8], mut compress: impl FnMut(&[u8; 64])) {
@@ -40,9 +48,10 @@ impl Blocks {
         }
         let mut blocks = data.chunks_exact(64);
         for block in &mut blocks {
-            let mut bytes = [0u8; 64];
-            bytes.copy_from_slice(block);
-            compress(&bytes);
+            // Always a whole block (`chunks_exact`): borrowed as one, not copied.
+            if let Ok(block) = <&[u8; 64]>::try_from(block) {
+                compress(block);
+            }
         }
         let rest = blocks.remainder();
         self.pending[..rest.len()].copy_from_slice(rest);

@@ -39,7 +39,7 @@ struct V4Entry {
 #[cfg(feature = "std")]
 #[derive(Default)]
 struct Caches {
-    v1: Option<(Vec<u8>, HmacSha1)>,
+    v1: Option<(Vec<u8>, HmacSha1Key)>,
     v4: Vec<V4Entry>,
     v4_next: usize,
 }
@@ -90,11 +90,11 @@ pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     let mut mac = CACHES.with(|c| {
         let mut c = c.borrow_mut();
         match &c.v1 {
-            Some((cached, mac)) if cached.as_slice() == key => mac.clone(),
+            Some((cached, keyed)) if cached.as_slice() == key => keyed.mac(),
             _ => {
-                let mac = keyed_sha1(key);
-                c.v1 = Some((key.to_vec(), mac.clone()));
-                mac
+                let keyed = HmacSha1Key::new(key);
+                c.v1 = Some((key.to_vec(), keyed));
+                keyed.mac()
             }
         }
     });
@@ -214,7 +214,7 @@ mod block;
 mod md5;
 mod sha1;
 pub use md5::{md5, Md5};
-pub use sha1::{HmacSha1, Sha1};
+pub use sha1::{HmacSha1, HmacSha1Key, Sha1};
 
 #[cfg(test)]
 mod tests {

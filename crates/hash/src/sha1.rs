@@ -194,6 +194,14 @@ impl Default for Sha1 {
 }
 
 impl Sha1 {
+    /// A hash that has already taken one block, leaving `state`.
+    fn after_one_block(state: [u32; 5]) -> Sha1 {
+        Sha1 {
+            state,
+            blocks: Blocks::after(64),
+        }
+    }
+
     /// Adds bytes.
     pub fn update(&mut self, data: &[u8]) {
         let state = &mut self.state;
@@ -213,17 +221,17 @@ impl Sha1 {
     }
 }
 
-/// HMAC-SHA1 under one key: the inner hash after `key ⊕ ipad`, and the outer one after
-/// `key ⊕ opad`. Cloning it is how one key signs many messages without re-keying.
-#[derive(Clone, Debug)]
-pub struct HmacSha1 {
-    inner: Sha1,
-    outer: Sha1,
+/// HMAC-SHA1 under one key: the SHA-1 states after the `key ⊕ ipad` and `key ⊕ opad` blocks.
+/// 40 bytes, so keeping one per key and copying it for each message is cheap.
+#[derive(Clone, Copy, Debug)]
+pub struct HmacSha1Key {
+    inner: [u32; 5],
+    outer: [u32; 5],
 }
 
-impl HmacSha1 {
-    /// Keyed with `key` of any length (longer than a block: its SHA-1, per RFC 2104 §2).
-    pub fn new(key: &[u8]) -> HmacSha1 {
+impl HmacSha1Key {
+    /// For `key` of any length (longer than a block: its SHA-1, per RFC 2104 §2).
+    pub fn new(key: &[u8]) -> HmacSha1Key {
         let mut padded = [0u8; 64];
         if key.len() > 64 {
             let mut hashed = Sha1::default();
@@ -232,11 +240,37 @@ impl HmacSha1 {
         } else {
             padded[..key.len()].copy_from_slice(key);
         }
-        let mut inner = Sha1::default();
-        let mut outer = Sha1::default();
-        inner.update(&padded.map(|b| b ^ 0x36));
-        outer.update(&padded.map(|b| b ^ 0x5c));
-        HmacSha1 { inner, outer }
+        let keyed = |pad: u8| {
+            let mut state = INITIAL;
+            compress(&mut state, &padded.map(|b| b ^ pad));
+            state
+        };
+        HmacSha1Key {
+            inner: keyed(0x36),
+            outer: keyed(0x5c),
+        }
+    }
+
+    /// A MAC under this key, with no message yet.
+    pub fn mac(&self) -> HmacSha1 {
+        HmacSha1 {
+            inner: Sha1::after_one_block(self.inner),
+            outer: self.outer,
+        }
+    }
+}
+
+/// HMAC-SHA1 of a message being fed.
+#[derive(Clone, Debug)]
+pub struct HmacSha1 {
+    inner: Sha1,
+    outer: [u32; 5],
+}
+
+impl HmacSha1 {
+    /// Keyed with `key` of any length.
+    pub fn new(key: &[u8]) -> HmacSha1 {
+        HmacSha1Key::new(key).mac()
     }
 
     /// Adds message bytes.
@@ -246,7 +280,7 @@ impl HmacSha1 {
 
     /// The MAC of the message so far.
     pub fn finalize(&self) -> [u8; 20] {
-        let mut outer = self.outer.clone();
+        let mut outer = Sha1::after_one_block(self.outer);
         outer.update(&self.inner.digest());
         outer.digest()
     }
