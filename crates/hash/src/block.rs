@@ -1,9 +1,25 @@
-//! The block buffering MD5 and SHA-1 share: 64-byte blocks, the message length in bits
-//! appended after a `0x80` byte and zero padding (little-endian for MD5, big-endian for SHA-1).
+//! What MD5, SHA-1 and SHA-256 share: 64-byte blocks, the padding (a `0x80` byte, zeros and
+//! the message length in bits, little-endian for MD5, big-endian for the SHAs), and HMAC
+//! (RFC 2104) over any of them. Each hash only supplies its compression function.
+
+/// One Merkle–Damgård hash over 64-byte blocks.
+pub trait Compress {
+    /// The chaining state.
+    type State: Copy + core::fmt::Debug;
+    /// The digest bytes.
+    type Digest: Copy + AsRef<[u8]>;
+    const INITIAL: Self::State;
+    /// How the length is appended (and, in [`Compress::digest`], how words are written).
+    const BIG_ENDIAN: bool;
+    /// One block into the state.
+    fn compress(state: &mut Self::State, block: &[u8; 64]);
+    /// The digest of a final state.
+    fn digest(state: Self::State) -> Self::Digest;
+}
 
 /// Bytes not yet hashed and the message length so far.
 #[derive(Clone, Debug)]
-pub(crate) struct Blocks {
+struct Blocks {
     /// Bytes of an incomplete block.
     pending: [u8; 64],
     /// How many bytes of `pending` are used (always < 64 between calls).
@@ -12,69 +28,193 @@ pub(crate) struct Blocks {
     length: u64,
 }
 
-impl Default for Blocks {
-    fn default() -> Blocks {
-        Blocks {
-            pending: [0; 64],
-            pending_len: 0,
-            length: 0,
-        }
+/// A streaming hash.
+#[derive(Clone, Debug)]
+pub struct Hash<C: Compress> {
+    state: C::State,
+    blocks: Blocks,
+}
+
+impl<C: Compress> Default for Hash<C> {
+    fn default() -> Hash<C> {
+        Hash::after(C::INITIAL, 0)
     }
 }
 
-impl Blocks {
-    /// After `length` bytes that were whole blocks (nothing pending).
-    pub(crate) fn after(length: u64) -> Blocks {
-        Blocks {
-            length,
-            ..Blocks::default()
+impl<C: Compress> Hash<C> {
+    /// An empty hash.
+    pub fn new() -> Hash<C> {
+        Hash::default()
+    }
+
+    /// A hash that has taken `length` bytes of whole blocks, leaving `state`.
+    fn after(state: C::State, length: u64) -> Hash<C> {
+        Hash {
+            state,
+            blocks: Blocks {
+                pending: [0; 64],
+                pending_len: 0,
+                length,
+            },
         }
     }
 
-    /// Feeds `data`, calling `compress` on each block it completes.
-    #[inline(always)]
-    pub(crate) fn update(&mut self, mut data: &[u8], mut compress: impl FnMut(&[u8; 64])) {
-        self.length = self.length.wrapping_add(data.len() as u64);
-        if self.pending_len > 0 {
-            let take = (64 - self.pending_len).min(data.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
-            self.pending_len += take;
+    /// Adds bytes.
+    #[inline(never)]
+    pub fn update(&mut self, mut data: &[u8]) {
+        let b = &mut self.blocks;
+        b.length = b.length.wrapping_add(data.len() as u64);
+        if b.pending_len > 0 {
+            let take = (64 - b.pending_len).min(data.len());
+            b.pending[b.pending_len..b.pending_len + take].copy_from_slice(&data[..take]);
+            b.pending_len += take;
             data = &data[take..];
-            if self.pending_len < 64 {
+            if b.pending_len < 64 {
                 return;
             }
-            compress(&self.pending);
-            self.pending_len = 0;
+            C::compress(&mut self.state, &b.pending);
+            b.pending_len = 0;
         }
         let mut blocks = data.chunks_exact(64);
         for block in &mut blocks {
             // Always a whole block (`chunks_exact`): borrowed as one, not copied.
             if let Ok(block) = <&[u8; 64]>::try_from(block) {
-                compress(block);
+                C::compress(&mut self.state, block);
             }
         }
         let rest = blocks.remainder();
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.pending_len = rest.len();
+        b.pending[..rest.len()].copy_from_slice(rest);
+        b.pending_len = rest.len();
     }
 
-    /// The padding and length after everything fed so far, as one or two blocks to `compress`
-    /// (`self` is unchanged, so the hash can go on).
-    #[inline(always)]
-    pub(crate) fn finish(&self, big_endian: bool, mut compress: impl FnMut(&[u8; 64])) {
+    /// The digest of everything so far; the hash can keep going.
+    pub fn digest(&self) -> C::Digest {
+        let b = &self.blocks;
+        let mut state = self.state;
         let mut block = [0u8; 64];
-        block[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
-        block[self.pending_len] = 0x80;
-        if self.pending_len >= 56 {
-            compress(&block);
+        block[..b.pending_len].copy_from_slice(&b.pending[..b.pending_len]);
+        block[b.pending_len] = 0x80;
+        if b.pending_len >= 56 {
+            C::compress(&mut state, &block);
             block = [0u8; 64];
         }
-        let bits = self.length.wrapping_mul(8);
-        block[56..].copy_from_slice(&if big_endian {
+        let bits = b.length.wrapping_mul(8);
+        block[56..].copy_from_slice(&if C::BIG_ENDIAN {
             bits.to_be_bytes()
         } else {
             bits.to_le_bytes()
         });
-        compress(&block);
+        C::compress(&mut state, &block);
+        C::digest(state)
     }
+}
+
+/// The hash of one buffer.
+pub fn hash<C: Compress>(data: &[u8]) -> C::Digest {
+    let mut hash = Hash::<C>::new();
+    hash.update(data);
+    hash.digest()
+}
+
+/// An HMAC key: the states after the `key ⊕ ipad` and `key ⊕ opad` blocks. Small and `Copy`,
+/// so keeping one per key and starting each message from it costs no re-keying.
+#[derive(Clone, Copy, Debug)]
+pub struct HmacKey<C: Compress> {
+    inner: C::State,
+    outer: C::State,
+}
+
+impl<C: Compress> HmacKey<C> {
+    /// For `key` of any length (longer than a block: its hash, per RFC 2104 §2).
+    pub fn new(key: &[u8]) -> HmacKey<C> {
+        let mut padded = [0u8; 64];
+        if key.len() > 64 {
+            let hashed = hash::<C>(key);
+            padded[..hashed.as_ref().len()].copy_from_slice(hashed.as_ref());
+        } else {
+            padded[..key.len()].copy_from_slice(key);
+        }
+        let keyed = |pad: u8| {
+            let mut state = C::INITIAL;
+            C::compress(&mut state, &padded.map(|b| b ^ pad));
+            state
+        };
+        HmacKey {
+            inner: keyed(0x36),
+            outer: keyed(0x5c),
+        }
+    }
+
+    /// A MAC under this key, with no message yet.
+    pub fn mac(&self) -> Hmac<C> {
+        Hmac {
+            inner: Hash::after(self.inner, 64),
+            outer: self.outer,
+        }
+    }
+}
+
+/// An HMAC of a message being fed.
+#[derive(Clone, Debug)]
+pub struct Hmac<C: Compress> {
+    inner: Hash<C>,
+    outer: C::State,
+}
+
+impl<C: Compress> Hmac<C> {
+    /// Keyed with `key` of any length.
+    pub fn new(key: &[u8]) -> Hmac<C> {
+        HmacKey::new(key).mac()
+    }
+
+    /// Adds message bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        self.inner.update(data);
+    }
+
+    /// The MAC of the message so far.
+    pub fn finalize(&self) -> C::Digest {
+        let mut outer = Hash::<C>::after(self.outer, 64);
+        outer.update(self.inner.digest().as_ref());
+        outer.digest()
+    }
+}
+
+/// HMAC of one message.
+pub fn hmac<C: Compress>(key: &[u8], message: &[u8]) -> C::Digest {
+    let mut mac = Hmac::<C>::new(key);
+    mac.update(message);
+    mac.finalize()
+}
+
+/// The 32-bit words of a block, big-endian (the SHAs) or little-endian (MD5).
+#[inline(always)]
+pub(crate) fn words(block: &[u8; 64], big_endian: bool) -> [u32; 16] {
+    let mut w = [0u32; 16];
+    for (word, b) in w.iter_mut().zip(block.chunks_exact(4)) {
+        let bytes = [b[0], b[1], b[2], b[3]];
+        *word = if big_endian {
+            u32::from_be_bytes(bytes)
+        } else {
+            u32::from_le_bytes(bytes)
+        };
+    }
+    w
+}
+
+/// The state words written out, big- or little-endian.
+#[inline(always)]
+pub(crate) fn write_words<const W: usize, const B: usize>(
+    state: [u32; W],
+    big_endian: bool,
+) -> [u8; B] {
+    let mut out = [0u8; B];
+    for (to, word) in out.chunks_exact_mut(4).zip(state) {
+        to.copy_from_slice(&if big_endian {
+            word.to_be_bytes()
+        } else {
+            word.to_le_bytes()
+        });
+    }
+    out
 }

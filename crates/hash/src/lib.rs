@@ -1,9 +1,13 @@
 //! The hashes and MACs of ossup's signatures and checksums, in a crate of their own so that
 //! they are compiled at `opt-level = 3` (the workspace root's release profile) whatever the
-//! rest of the core is built at. Generic code of the RustCrypto crates (HMAC, block buffers)
-//! is monomorphised where it is instantiated: here, at opt-level 3 (when the core was built at
-//! "z", the 2026-11-22 bench/RESULTS.md had the V4 call 1.7× faster with the whole core at 3;
-//! MD5 showed no clear change in the 2026-12-01 run).
+//! rest of the core is built at (when the core was built at "z", the 2026-11-22
+//! bench/RESULTS.md had the V4 call 1.7× faster with the whole core at 3).
+//!
+//! MD5, SHA-1, SHA-256 and HMAC are written here (block.rs and one file per hash) rather than
+//! taken from the RustCrypto crates, which are the tests' oracles instead: those crates'
+//! software back ends, the only ones on wasm32, follow the x86 SHA extensions' data layout,
+//! and were both slower in V8 and larger (each file says what was measured). With the
+//! `small` feature the SHAs are loops, for ossup-post's size-built module.
 //!
 //! Two caches (a queue of uploads signs many policies with one credential):
 //! - the keyed HMAC-SHA1 state of the last V1 secret (what a reused `createHMAC(…, key)`
@@ -21,9 +25,6 @@
 #[cfg(feature = "std")]
 use std::cell::RefCell;
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-
 /// How many V4 signing keys are kept (one per region and day in a normal app).
 #[cfg(feature = "std")]
 const V4_CACHE: usize = 4;
@@ -33,7 +34,7 @@ struct V4Entry {
     secret: Vec<u8>,
     date: [u8; 8],
     region: Vec<u8>,
-    mac: Hmac<Sha256>,
+    key: HmacSha256Key,
 }
 
 #[cfg(feature = "std")]
@@ -55,26 +56,18 @@ pub fn clear_caches() {
     CACHES.with(|c| *c.borrow_mut() = Caches::default());
 }
 
-fn keyed_sha256(key: &[u8]) -> Hmac<Sha256> {
-    // HMAC takes keys of any length, so this cannot fail; the fallback keeps it panic-free.
-    <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()))
-}
-
 fn keyed_sha1(key: &[u8]) -> HmacSha1 {
     HmacSha1::new(key)
 }
 
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
+    block::hash::<Sha256Core>(data)
 }
 
 /// HMAC-SHA256 (no cache).
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut mac = keyed_sha256(key);
-    mac.update(message);
-    mac.finalize().into_bytes().into()
+    block::hmac::<Sha256Core>(key, message)
 }
 
 /// HMAC-SHA1 (no cache).
@@ -119,11 +112,10 @@ pub fn v4_signing_key(secret: &[u8], date: &[u8], region: &[u8]) -> [u8; 32] {
         block[PREFIX.len()..PREFIX.len() + secret.len()].copy_from_slice(secret);
         &block[..PREFIX.len() + secret.len()]
     } else {
-        let hashed: [u8; 32] = Sha256::new()
-            .chain_update(PREFIX)
-            .chain_update(secret)
-            .finalize()
-            .into();
+        let mut hash = Sha256::new();
+        hash.update(PREFIX);
+        hash.update(secret);
+        let hashed = hash.digest();
         block[..32].copy_from_slice(&hashed);
         &block[..32]
     };
@@ -148,14 +140,14 @@ pub fn v4_sign(secret: &[u8], date: &[u8; 8], region: &[u8], message: &[u8]) -> 
             c.v4.iter()
                 .find(|e| &e.date == date && e.region == region && e.secret == secret)
         {
-            return e.mac.clone();
+            return e.key.mac();
         }
-        let mac = keyed_sha256(&v4_signing_key(secret, date, region));
+        let key = HmacSha256Key::new(&v4_signing_key(secret, date, region));
         let entry = V4Entry {
             secret: secret.to_vec(),
             date: *date,
             region: region.to_vec(),
-            mac: mac.clone(),
+            key,
         };
         if c.v4.len() < V4_CACHE {
             c.v4.push(entry);
@@ -164,10 +156,10 @@ pub fn v4_sign(secret: &[u8], date: &[u8; 8], region: &[u8], message: &[u8]) -> 
             c.v4[slot] = entry;
             c.v4_next = (slot + 1) % V4_CACHE;
         }
-        mac
+        key.mac()
     });
     mac.update(message);
-    mac.finalize().into_bytes().into()
+    mac.finalize()
 }
 
 /// The standard base64 alphabet (RFC 4648 §4).
@@ -213,8 +205,12 @@ pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
 mod block;
 mod md5;
 mod sha1;
+mod sha256;
+pub use block::{Hash, Hmac, HmacKey};
 pub use md5::{md5, Md5};
 pub use sha1::{HmacSha1, HmacSha1Key, Sha1};
+use sha256::Sha256Core;
+pub use sha256::{HmacSha256, HmacSha256Key, Sha256};
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@
 //! and `a + m + k` is added before the round function, off the critical path. Measured in
 //! bench/RESULTS.md ("MD5"); the `md-5` crate is the oracle of the tests below.
 
-use crate::block::Blocks;
+use crate::block::{words, write_words, Compress, Hash};
 
 /// The per-step additive constants, `floor(abs(sin(i + 1)) * 2^32)`.
 const K: [u32; 64] = [
@@ -84,16 +84,36 @@ const K: [u32; 64] = [
     0xeb86_d391,
 ];
 
-const INITIAL: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+/// MD5's compression function.
+#[derive(Clone, Copy, Debug)]
+pub enum Md5Core {}
+
+impl Compress for Md5Core {
+    type State = [u32; 4];
+    type Digest = [u8; 16];
+    const INITIAL: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+    const BIG_ENDIAN: bool = false;
+    fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
+        compress(state, block);
+    }
+    fn digest(state: [u32; 4]) -> [u8; 16] {
+        write_words(state, false)
+    }
+}
+
+/// A streaming MD5.
+pub type Md5 = Hash<Md5Core>;
+
+/// MD5 of one buffer.
+pub fn md5(data: &[u8]) -> [u8; 16] {
+    crate::block::hash::<Md5Core>(data)
+}
 
 /// One 64-byte block into the state. Out of line: four call sites would be four copies of
 /// 64 unrolled steps in the `.wasm`.
 #[inline(never)]
 fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
-    let mut m = [0u32; 16];
-    for (word, bytes) in m.iter_mut().zip(block.chunks_exact(4)) {
-        *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    }
+    let m = words(block, false);
     let [mut a, mut b, mut c, mut d] = *state;
 
     // One step: `$a` becomes the new value; `$b` is the previous step's result, the only
@@ -190,55 +210,6 @@ fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
     for (s, v) in state.iter_mut().zip([a, b, c, d]) {
         *s = s.wrapping_add(v);
     }
-}
-
-/// A streaming MD5.
-#[derive(Clone, Debug)]
-pub struct Md5 {
-    state: [u32; 4],
-    blocks: Blocks,
-}
-
-impl Default for Md5 {
-    fn default() -> Md5 {
-        Md5 {
-            state: INITIAL,
-            blocks: Blocks::default(),
-        }
-    }
-}
-
-impl Md5 {
-    /// An empty hash.
-    pub fn new() -> Md5 {
-        Md5::default()
-    }
-
-    /// Adds bytes.
-    #[inline(never)]
-    pub fn update(&mut self, data: &[u8]) {
-        let state = &mut self.state;
-        self.blocks.update(data, |block| compress(state, block));
-    }
-
-    /// The digest of everything so far; the hash can keep going.
-    pub fn digest(&self) -> [u8; 16] {
-        let mut state = self.state;
-        self.blocks
-            .finish(false, |block| compress(&mut state, block));
-        let mut out = [0u8; 16];
-        for (to, word) in out.chunks_exact_mut(4).zip(state) {
-            to.copy_from_slice(&word.to_le_bytes());
-        }
-        out
-    }
-}
-
-/// MD5 of one buffer.
-pub fn md5(data: &[u8]) -> [u8; 16] {
-    let mut hash = Md5::new();
-    hash.update(data);
-    hash.digest()
 }
 
 #[cfg(test)]

@@ -8,17 +8,39 @@
 //! round function reads only values of earlier steps, so its only chain is `rotl(a, 5)` plus
 //! one add. The `sha1` and `hmac` crates are the oracles of the tests below.
 
-use crate::block::Blocks;
+use crate::block::{words, write_words, Compress, Hash, Hmac, HmacKey};
 
 const K: [u32; 4] = [0x5a82_7999, 0x6ed9_eba1, 0x8f1b_bcdc, 0xca62_c1d6];
 
-const INITIAL: [u32; 5] = [
-    0x6745_2301,
-    0xefcd_ab89,
-    0x98ba_dcfe,
-    0x1032_5476,
-    0xc3d2_e1f0,
-];
+/// SHA-1's compression function.
+#[derive(Clone, Copy, Debug)]
+pub enum Sha1Core {}
+
+impl Compress for Sha1Core {
+    type State = [u32; 5];
+    type Digest = [u8; 20];
+    const INITIAL: [u32; 5] = [
+        0x6745_2301,
+        0xefcd_ab89,
+        0x98ba_dcfe,
+        0x1032_5476,
+        0xc3d2_e1f0,
+    ];
+    const BIG_ENDIAN: bool = true;
+    fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
+        compress(state, block);
+    }
+    fn digest(state: [u32; 5]) -> [u8; 20] {
+        write_words(state, true)
+    }
+}
+
+/// A streaming SHA-1.
+pub type Sha1 = Hash<Sha1Core>;
+/// HMAC-SHA1 of a message being fed.
+pub type HmacSha1 = Hmac<Sha1Core>;
+/// An HMAC-SHA1 key, ready to sign many messages.
+pub type HmacSha1Key = HmacKey<Sha1Core>;
 
 /// One 64-byte block into the state: unrolled, or with the `small` feature (ossup-post's
 /// module, built for size) the same steps as a loop.
@@ -33,10 +55,7 @@ fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
 
 /// The 80 steps as a loop: 0.7 KB brotli less in ossup-post.wasm than [`compress_unrolled`].
 fn compress_rolled(state: &mut [u32; 5], block: &[u8; 64]) {
-    let mut w = [0u32; 16];
-    for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
-        *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    }
+    let mut w = words(block, true);
     let [mut a, mut b, mut c, mut d, mut e] = *state;
     for t in 0..80 {
         let i = t & 15;
@@ -66,10 +85,7 @@ fn compress_rolled(state: &mut [u32; 5], block: &[u8; 64]) {
 
 #[inline(always)]
 fn compress_unrolled(state: &mut [u32; 5], block: &[u8; 64]) {
-    let mut w = [0u32; 16];
-    for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
-        *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    }
+    let mut w = words(block, true);
     let [mut a, mut b, mut c, mut d, mut e] = *state;
 
     // W[t] for t >= 16, in place of W[t - 16] in the ring.
@@ -174,115 +190,6 @@ fn compress_unrolled(state: &mut [u32; 5], block: &[u8; 64]) {
 
     for (s, v) in state.iter_mut().zip([a, b, c, d, e]) {
         *s = s.wrapping_add(v);
-    }
-}
-
-/// A streaming SHA-1.
-#[derive(Clone, Debug)]
-pub struct Sha1 {
-    state: [u32; 5],
-    blocks: Blocks,
-}
-
-impl Default for Sha1 {
-    fn default() -> Sha1 {
-        Sha1 {
-            state: INITIAL,
-            blocks: Blocks::default(),
-        }
-    }
-}
-
-impl Sha1 {
-    /// A hash that has already taken one block, leaving `state`.
-    fn after_one_block(state: [u32; 5]) -> Sha1 {
-        Sha1 {
-            state,
-            blocks: Blocks::after(64),
-        }
-    }
-
-    /// Adds bytes.
-    pub fn update(&mut self, data: &[u8]) {
-        let state = &mut self.state;
-        self.blocks.update(data, |block| compress(state, block));
-    }
-
-    /// The digest of everything so far; the hash can keep going.
-    pub fn digest(&self) -> [u8; 20] {
-        let mut state = self.state;
-        self.blocks
-            .finish(true, |block| compress(&mut state, block));
-        let mut out = [0u8; 20];
-        for (to, word) in out.chunks_exact_mut(4).zip(state) {
-            to.copy_from_slice(&word.to_be_bytes());
-        }
-        out
-    }
-}
-
-/// HMAC-SHA1 under one key: the SHA-1 states after the `key ⊕ ipad` and `key ⊕ opad` blocks.
-/// 40 bytes, so keeping one per key and copying it for each message is cheap.
-#[derive(Clone, Copy, Debug)]
-pub struct HmacSha1Key {
-    inner: [u32; 5],
-    outer: [u32; 5],
-}
-
-impl HmacSha1Key {
-    /// For `key` of any length (longer than a block: its SHA-1, per RFC 2104 §2).
-    pub fn new(key: &[u8]) -> HmacSha1Key {
-        let mut padded = [0u8; 64];
-        if key.len() > 64 {
-            let mut hashed = Sha1::default();
-            hashed.update(key);
-            padded[..20].copy_from_slice(&hashed.digest());
-        } else {
-            padded[..key.len()].copy_from_slice(key);
-        }
-        let keyed = |pad: u8| {
-            let mut state = INITIAL;
-            compress(&mut state, &padded.map(|b| b ^ pad));
-            state
-        };
-        HmacSha1Key {
-            inner: keyed(0x36),
-            outer: keyed(0x5c),
-        }
-    }
-
-    /// A MAC under this key, with no message yet.
-    pub fn mac(&self) -> HmacSha1 {
-        HmacSha1 {
-            inner: Sha1::after_one_block(self.inner),
-            outer: self.outer,
-        }
-    }
-}
-
-/// HMAC-SHA1 of a message being fed.
-#[derive(Clone, Debug)]
-pub struct HmacSha1 {
-    inner: Sha1,
-    outer: [u32; 5],
-}
-
-impl HmacSha1 {
-    /// Keyed with `key` of any length.
-    pub fn new(key: &[u8]) -> HmacSha1 {
-        HmacSha1Key::new(key).mac()
-    }
-
-    /// Adds message bytes.
-    pub fn update(&mut self, data: &[u8]) {
-        self.inner.update(data);
-    }
-
-    /// The MAC of the message so far.
-    pub fn finalize(&self) -> [u8; 20] {
-        let mut outer = Sha1::after_one_block(self.outer);
-        outer.update(&self.inner.digest());
-        outer.digest()
     }
 }
 
