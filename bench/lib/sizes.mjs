@@ -138,11 +138,8 @@ const CATEGORIES = [
       ),
   ],
   [
-    'hashes (sha2, sha1, hmac, digest crates; ossup-hash and its MD5)',
-    (n) =>
-      /^(ossup_hash|sha2|sha1|hmac|digest|block_buffer)::|<(ossup_hash|sha2|sha1|hmac|digest|block_buffer)|(ossup_hash|sha2|sha1|hmac)\[/.test(
-        n,
-      ),
+    'ossup-hash (MD5, SHA-1, SHA-256, HMAC; base64/hex encoders)',
+    (n) => /^ossup_hash::|<ossup_hash|ossup_hash\[/.test(n),
   ],
   ['base64 crate', (n) => /base64/.test(n) && !n.startsWith('ossup::')],
   ['wasm-bindgen / js-sys runtime', (n) => /wasm_bindgen|js_sys|__wbindgen|__wbg_|externref/.test(n)],
