@@ -35,6 +35,8 @@ export async function setup({ ours, oursWasm2js, wasm2js, versions }) {
     crc64Ecma182: null, // Node only (fs, Buffer)
     subtle: crypto.subtle,
     nodeCrypto: null,
+    // The native ceiling, run by the harness in its own process (bench/lib/native-passes.mjs).
+    nativePass: typeof window.benchNativePass === 'function' ? (metric) => window.benchNativePass(metric) : null,
   };
   return {
     signing: (options) => runSigning(libs, options),

@@ -7,9 +7,13 @@ import { launchChromium } from '../../scripts/chromium.mjs';
 
 export { launchChromium };
 
-/** Opens the suite page and returns { signing(options), hashing(options) } running inside it. */
-export async function openSuite(browser, baseUrl, versions) {
+/**
+ * Opens the suite page and returns { signing(options), hashing(options) } running inside it.
+ * With `nativePasses` (native-passes.mjs), the page can ask for a native pass between its rounds.
+ */
+export async function openSuite(browser, baseUrl, versions, nativePasses) {
   const page = await browser.newPage();
+  if (nativePasses) await page.exposeFunction('benchNativePass', (metric) => nativePasses.pass(metric));
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.goto(`${baseUrl}/bench/browser/suite.html`);

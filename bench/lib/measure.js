@@ -95,6 +95,8 @@ export async function opsPerSecond(contenders, { reps, targetMs, warmupMs = 250 
 /**
  * MB/s (10^6 bytes per second) of hashing `chunks` (total `bytes`) with each contender's
  * `run(chunks)` → digest; warm-up passes for at least `warmupMs`, then `reps` passes, interleaved.
+ * A `selfTimed` contender (the native ceiling, in another process) resolves to
+ * `{ value, mbps }` and its own timing is taken, not the round trip's.
  */
 export async function throughput(contenders, chunks, bytes, { reps, warmupMs = 300 }) {
   const plan = [];
@@ -109,8 +111,8 @@ export async function throughput(contenders, chunks, bytes, { reps, warmupMs = 3
       const start = now();
       const digest = await c.run(chunks);
       const elapsed = now() - start;
-      sink += lengthOf(digest);
-      c.samples.push(bytes / 1e6 / (elapsed / 1000));
+      sink += lengthOf(c.selfTimed ? digest.value : digest);
+      c.samples.push(c.selfTimed ? digest.mbps : bytes / 1e6 / (elapsed / 1000));
     }
   }
   return Object.fromEntries(plan.map((c) => [c.id, summary(c.samples)]));

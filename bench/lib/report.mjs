@@ -85,16 +85,21 @@ export function evaluateTargets(r) {
     add('CRC-64 ≥ 1.3× hash-wasm', any ? ok : null, parts.join('; '), crcWhy);
   }
   {
-    const native = r.native?.release?.crc64Median;
     const parts = [];
     let ok = true;
     let any = false;
     for (const [envName, env] of envs) {
       const ours = hashRow(env, 'crc64', 'ours');
+      // The ceiling timed between the same rounds (bench/lib/native-passes.mjs); the native
+      // phase's own median only where that is missing.
+      const between = hashRow(env, 'crc64', 'native');
+      const native = between || r.native?.release?.crc64Median;
       if (!ours || !native) continue;
       any = true;
       if (ours / native < 0.6) ok = false;
-      parts.push(`${envName}: ${int(ours)} of ${int(native)} MB/s = ${pct(ours / native)}`);
+      parts.push(
+        `${envName}: ${int(ours)} of ${int(native)} MB/s = ${pct(ours / native)}${between ? '' : ' (native from its own phase)'}`,
+      );
     }
     add(
       'CRC-64 ≥ 60% of native Rust (same core, host, opt-level 3)',
@@ -442,7 +447,7 @@ function hashTable(r, metric) {
     const v = r.native?.[p]?.[`${metric}Median`];
     if (v)
       rows.push([
-        `native Rust, same core (${p === 'release' ? 'opt-level 3: the ceiling' : NATIVE_PROFILE[p]})`,
+        `native Rust, same core (${p === 'release' ? 'opt-level 3' : NATIVE_PROFILE[p]}; in its own phase, before the Node runs)`,
         'host',
         int(v),
         times(v / ref(r.node)),

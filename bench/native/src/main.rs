@@ -95,37 +95,76 @@ fn signing_inputs(path: &str) -> Result<[String; 3], String> {
     Ok([get("v1")?, get("v4")?, get("v4Header")?])
 }
 
+/// One pass of CRC-64 over the 64 MiB in 1 MiB chunks: (value, seconds).
+fn crc_pass(chunks: &[&[u8]]) -> (String, f64) {
+    let start = Instant::now();
+    let mut crc = 0u64;
+    for chunk in chunks {
+        crc = ossup::crc64::update(crc, black_box(chunk));
+    }
+    (crc.to_string(), start.elapsed().as_secs_f64())
+}
+
+/// One pass of MD5 likewise.
+fn md5_pass(chunks: &[&[u8]]) -> (String, f64) {
+    let start = Instant::now();
+    let mut md5 = ossup::md5::Md5::new();
+    for chunk in chunks {
+        md5.update(black_box(chunk));
+    }
+    (
+        ossup::encoding::hex(&md5.digest()),
+        start.elapsed().as_secs_f64(),
+    )
+}
+
+/// `serve`: the data made once, then one timed pass per line read (`crc64` or `md5`), answered
+/// with a line of JSON `{"value":…,"mbps":…}`; so the harness can time the native ceiling between
+/// its own repetitions, in the same minutes as the wasm it is compared with.
+fn serve() -> Result<(), String> {
+    use std::io::{BufRead, Write};
+    let data = test_bytes(TOTAL);
+    let chunks: Vec<&[u8]> = data.chunks(MIB).collect();
+    let mut out = std::io::stdout().lock();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        let (value, seconds) = match line.trim() {
+            "crc64" => crc_pass(&chunks),
+            "md5" => md5_pass(&chunks),
+            other => return Err(format!("serve: unknown pass {other:?} (crc64 or md5)")),
+        };
+        let mbps = TOTAL as f64 / 1e6 / seconds;
+        writeln!(out, "{{\"value\":\"{value}\",\"mbps\":{mbps:.3}}}").map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("serve") {
+        return serve();
+    }
     let path = args
         .get(1)
-        .ok_or("usage: ossup-bench-native <signing-inputs.json> [reps]")?;
+        .ok_or("usage: ossup-bench-native <signing-inputs.json> [reps] | serve")?;
     let reps: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(7);
     let [v1, v4, v4_header] = signing_inputs(path)?;
 
     let data = test_bytes(TOTAL);
     let chunks: Vec<&[u8]> = data.chunks(MIB).collect();
 
-    let (crc_samples, crc_value) = throughput(reps, || {
-        let mut crc = 0u64;
-        for chunk in &chunks {
-            crc = ossup::crc64::update(crc, black_box(chunk));
-        }
-        crc.to_string()
-    });
-    let (md5_samples, md5_value) = throughput(reps, || {
-        let mut md5 = ossup::md5::Md5::new();
-        for chunk in &chunks {
-            md5.update(black_box(chunk));
-        }
-        ossup::encoding::hex(&md5.digest())
-    });
+    let (crc_samples, crc_value) = throughput(reps, || crc_pass(&chunks).0);
+    let (md5_samples, md5_value) = throughput(reps, || md5_pass(&chunks).0);
 
     // The same paths as the wasm exports: the policy signatures with their strings as
     // arguments, the header signature from its options JSON to the Authorization value.
     let e = |error: ossup::Error| error.to_string();
     let field = |json: &str, name: &str| -> Result<String, String> {
-        match ossup::json::parse(json).map_err(|m| m.to_string())?.get(name) {
+        match ossup::json::parse(json)
+            .map_err(|m| m.to_string())?
+            .get(name)
+        {
             Some(ossup::json::Value::String(s)) => Ok(s.to_string()),
             _ => Err(format!("signing input without {name}")),
         }
@@ -134,7 +173,8 @@ fn main() -> Result<(), String> {
     let [v4_secret, v4_region, v4_date, v4_policy] =
         ["accessKeySecret", "region", "date", "policy"].map(|n| field(&v4, n));
     let (v4_secret, v4_region, v4_date, v4_policy) = (v4_secret?, v4_region?, v4_date?, v4_policy?);
-    let v1_sign = || ossup::sign::v1::sign_post_policy(black_box(&v1_secret), black_box(&v1_policy));
+    let v1_sign =
+        || ossup::sign::v1::sign_post_policy(black_box(&v1_secret), black_box(&v1_policy));
     let v4_sign = || {
         ossup::sign::v4::sign_post_policy(
             black_box(&v4_secret),

@@ -1,6 +1,6 @@
 // ossup/post's core, in place of ../core.js (the build aliases it for the post bundles): what
 // a page that uploads with PostObject needs. The cryptography is in crates/post's module
-// (ossup-post.wasm: policy base64 + V1/V4 signature, base64, CRC-64; no allocator, 9.1 KB
+// (ossup-post.wasm: policy base64 + V1/V4 signature, base64, CRC-64; no allocator, 7.5 KB
 // brotli); the form, policy and key rules are here, with the full core's options, codes
 // and messages (src/form.rs, src/key.rs), and tests/node/post-entry.test.mjs checks that both
 // build the same fields, byte for byte, on generated inputs.
