@@ -25,6 +25,23 @@ function table(headers, rows, align) {
 
 const opsOf = (env, caseId, id) => env?.signing?.cases?.[caseId]?.ops?.[id]?.median;
 
+/**
+ * `a ÷ b` for two measurements of one run: the median of the per-round ratios when both have
+ * a sample from each round (measure.js runs every contender once per round, back to back), so
+ * that the machine speeding up or slowing down between rounds cancels out; else the ratio of
+ * the medians. On this shared machine the two differed by up to 50% in a 3-round run.
+ */
+export function pairedRatio(a, b) {
+  if (!a || !b) return null;
+  const [x, y] = [a.samples, b.samples];
+  if (!x || !y || x.length !== y.length || !x.length) return a.median / b.median;
+  const ratios = x.map((v, i) => v / y[i]).sort((p, q) => p - q);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+}
+const opsSummary = (env, caseId, id) => env?.signing?.cases?.[caseId]?.ops?.[id];
+const hashSummary = (env, metric, id) => env?.hashing?.[metric]?.contenders?.find((x) => x.id === id)?.mbps;
+
 function hashRow(env, metric, id) {
   const c = env?.hashing?.[metric]?.contenders?.find((x) => x.id === id);
   return c && c.mbps ? c.mbps.median : null;
@@ -52,11 +69,9 @@ export function evaluateTargets(r) {
     let any = false;
     for (const [envName, env] of envs) {
       for (const [caseId] of SIGNING_CASES) {
-        const ours = opsOf(env, caseId, 'ours');
-        const them = opsOf(env, caseId, against);
-        if (!ours || !them) continue;
+        const ratio = pairedRatio(opsSummary(env, caseId, 'ours'), opsSummary(env, caseId, against));
+        if (!ratio) continue;
         any = true;
-        const ratio = ours / them;
         if (ratio < factor) ok = false;
         parts.push(`${envName} ${caseId} ${times(ratio)}`);
       }
@@ -79,8 +94,9 @@ export function evaluateTargets(r) {
       const hw = hashRow(env, 'crc64', 'hash-wasm');
       if (!ours || !hw) continue;
       any = true;
-      if (ours / hw < 1.3) ok = false;
-      parts.push(`${envName}: ${int(ours)} vs ${int(hw)} MB/s = ${times(ours / hw)}`);
+      const ratio = pairedRatio(hashSummary(env, 'crc64', 'ours'), hashSummary(env, 'crc64', 'hash-wasm'));
+      if (ratio < 1.3) ok = false;
+      parts.push(`${envName}: ${int(ours)} vs ${int(hw)} MB/s = ${times(ratio)}`);
     }
     add('CRC-64 ≥ 1.3× hash-wasm', any ? ok : null, parts.join('; '), crcWhy);
   }
@@ -96,9 +112,12 @@ export function evaluateTargets(r) {
       const native = between || r.native?.release?.crc64Median;
       if (!ours || !native) continue;
       any = true;
-      if (ours / native < 0.6) ok = false;
+      const ratio = between
+        ? pairedRatio(hashSummary(env, 'crc64', 'ours'), hashSummary(env, 'crc64', 'native'))
+        : ours / native;
+      if (ratio < 0.6) ok = false;
       parts.push(
-        `${envName}: ${int(ours)} of ${int(native)} MB/s = ${pct(ours / native)}${between ? '' : ' (native from its own phase)'}`,
+        `${envName}: ${int(ours)} of ${int(native)} MB/s = ${pct(ratio)}${between ? '' : ' (native from its own phase)'}`,
       );
     }
     add(
@@ -119,8 +138,9 @@ export function evaluateTargets(r) {
       const hw = hashRow(env, 'md5', 'hash-wasm');
       if (!ours || !hw) continue;
       any = true;
-      if (ours < hw) ok = false;
-      parts.push(`${envName}: ${int(ours)} vs ${int(hw)} MB/s = ${times(ours / hw)}`);
+      const ratio = pairedRatio(hashSummary(env, 'md5', 'ours'), hashSummary(env, 'md5', 'hash-wasm'));
+      if (ratio < 1) ok = false;
+      parts.push(`${envName}: ${int(ours)} vs ${int(hw)} MB/s = ${times(ratio)}`);
     }
     add('MD5 ≥ hash-wasm', any ? ok : null, parts.join('; '), checksumCause(r, 'md5'));
   }
@@ -353,16 +373,14 @@ function signingTables(r) {
     for (const [id, c] of names) {
       const n = opsOf(r.node, caseId, id);
       const b = opsOf(r.chromium, caseId, id);
-      const no = opsOf(r.node, caseId, 'ours');
-      const bo = opsOf(r.chromium, caseId, 'ours');
       rows.push([
         id === 'ours' ? `**${c.name}**` : c.name,
         c.version || '',
         int(n),
-        n ? times(n / no) : '—',
+        n ? times(pairedRatio(opsSummary(r.node, caseId, id), opsSummary(r.node, caseId, 'ours'))) : '—',
         r.node?.signing?.cases?.[caseId]?.ops?.[id] ? spread(r.node.signing.cases[caseId].ops[id]) : '—',
         int(b),
-        b ? times(b / bo) : '—',
+        b ? times(pairedRatio(opsSummary(r.chromium, caseId, id), opsSummary(r.chromium, caseId, 'ours'))) : '—',
         r.chromium?.signing?.cases?.[caseId]?.ops?.[id] ? spread(r.chromium.signing.cases[caseId].ops[id]) : '—',
       ]);
     }
@@ -382,7 +400,7 @@ function signingTables(r) {
       ]);
     }
     out.push(
-      `### ${label}\n\nops/s, median of ${r.meta.reps.signing} repetitions of ~100 ms each; "× ours" = this row ÷ ours (above 1 = faster than ours); spread = (max − min) / median.\n\n${table(['Contender', 'Version', 'Node ops/s', '× ours', 'spread', 'Chromium ops/s', '× ours', 'spread'], rows)}`,
+      `### ${label}\n\nops/s, median of ${r.meta.reps.signing} repetitions of ~100 ms each; "× ours" = this row ÷ ours (above 1 = faster than ours), the median of the per-round ratios (each round runs every contender once, back to back); spread = (max − min) / median.\n\n${table(['Contender', 'Version', 'Node ops/s', '× ours', 'spread', 'Chromium ops/s', '× ours', 'spread'], rows)}`,
     );
   }
   const notes = contenders.filter((c) => c.note).map((c) => `- ${c.name}: ${c.note}`);
@@ -438,7 +456,7 @@ function hashTable(r, metric) {
       if (!x) return ['—', '—', '—'];
       if (x.error) return [`fails: ${x.error}`, '—', '—'];
       if (!x.comparable) return [`not comparable (digest ${x.digest}, check ${x.check})`, '—', '—'];
-      return [int(x.mbps.median), times(x.mbps.median / ref(env)), spread(x.mbps)];
+      return [int(x.mbps.median), times(pairedRatio(x.mbps, hashSummary(env, metric, 'ours'))), spread(x.mbps)];
     };
     const label = id === 'ours' ? `**${c.name}**` : c.name;
     rows.push([label, c.version || '', ...cell(r.node), ...cell(r.chromium)]);
@@ -679,7 +697,7 @@ in the machine table), so treat differences under ~10% as noise. How it measures
   }
   if (r.node?.hashing || r.chromium?.hashing) {
     s.push(
-      `## CRC-64/XZ (\`x-oss-hash-crc64ecma\`)\n\nMB/s (10^6 bytes/s) over ${r.meta.hashTotal} fed in 1 MiB chunks, median of ${r.meta.reps.hashing} passes after warm-up passes (at least one, ≥ 300 ms); "× ours" = this row ÷ ours. Every digest equals ours, and every CRC contender gives the CRC-64/XZ check value for "123456789":\n\n${crcChecks(r)}\n\n${hashTable(r, 'crc64')}`,
+      `## CRC-64/XZ (\`x-oss-hash-crc64ecma\`)\n\nMB/s (10^6 bytes/s) over ${r.meta.hashTotal} fed in 1 MiB chunks, median of ${r.meta.reps.hashing} passes after warm-up passes (at least one, ≥ 300 ms); "× ours" = this row ÷ ours, the median of the per-round ratios (each round runs every contender once). Every digest equals ours, and every CRC contender gives the CRC-64/XZ check value for "123456789":\n\n${crcChecks(r)}\n\n${hashTable(r, 'crc64')}`,
     );
     s.push(`## MD5 (\`Content-MD5\`)\n\nAs above.\n\n${hashTable(r, 'md5')}`);
   }
