@@ -14,7 +14,7 @@
 //! and `a + m + k` is added before the round function, off the critical path. Measured in
 //! bench/RESULTS.md ("MD5"); the `md-5` crate is the oracle of the tests below.
 
-use crate::block::{words, write_words, Compress, Hash};
+use crate::block::words;
 
 /// The per-step additive constants, `floor(abs(sin(i + 1)) * 2^32)`.
 const K: [u32; 64] = [
@@ -84,25 +84,14 @@ const K: [u32; 64] = [
     0xeb86_d391,
 ];
 
-/// MD5's compression function.
-#[derive(Clone, Copy, Debug)]
-pub enum Md5Core {}
-
-impl Compress for Md5Core {
-    type State = [u32; 4];
-    type Digest = [u8; 16];
-    const INITIAL: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
-    const BIG_ENDIAN: bool = false;
-    fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
-        compress(state, block);
-    }
-    fn digest(state: [u32; 4]) -> [u8; 16] {
-        write_words(state, false)
-    }
+crate::block::word_hash! {
+    /// MD5's compression function.
+    Md5Core: [u32; 4] -> [u8; 16],
+    big_endian: false,
+    initial: [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476],
+    compress: compress,
+    Md5
 }
-
-/// A streaming MD5.
-pub type Md5 = Hash<Md5Core>;
 
 /// MD5 of one buffer.
 pub fn md5(data: &[u8]) -> [u8; 16] {

@@ -8,39 +8,18 @@
 //! round function reads only values of earlier steps, so its only chain is `rotl(a, 5)` plus
 //! one add. The `sha1` and `hmac` crates are the oracles of the tests below.
 
-use crate::block::{words, write_words, Compress, Hash, Hmac, HmacKey};
+use crate::block::words;
 
 const K: [u32; 4] = [0x5a82_7999, 0x6ed9_eba1, 0x8f1b_bcdc, 0xca62_c1d6];
 
-/// SHA-1's compression function.
-#[derive(Clone, Copy, Debug)]
-pub enum Sha1Core {}
-
-impl Compress for Sha1Core {
-    type State = [u32; 5];
-    type Digest = [u8; 20];
-    const INITIAL: [u32; 5] = [
-        0x6745_2301,
-        0xefcd_ab89,
-        0x98ba_dcfe,
-        0x1032_5476,
-        0xc3d2_e1f0,
-    ];
-    const BIG_ENDIAN: bool = true;
-    fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
-        compress(state, block);
-    }
-    fn digest(state: [u32; 5]) -> [u8; 20] {
-        write_words(state, true)
-    }
+crate::block::word_hash! {
+    /// SHA-1's compression function.
+    Sha1Core: [u32; 5] -> [u8; 20],
+    big_endian: true,
+    initial: [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476, 0xc3d2_e1f0],
+    compress: compress,
+    Sha1, HmacSha1, HmacSha1Key
 }
-
-/// A streaming SHA-1.
-pub type Sha1 = Hash<Sha1Core>;
-/// HMAC-SHA1 of a message being fed.
-pub type HmacSha1 = Hmac<Sha1Core>;
-/// An HMAC-SHA1 key, ready to sign many messages.
-pub type HmacSha1Key = HmacKey<Sha1Core>;
 
 /// One 64-byte block into the state: unrolled, or with the `small` feature (ossup-post's
 /// module, built for size) the same steps as a loop.
@@ -196,8 +175,6 @@ fn compress_unrolled(state: &mut [u32; 5], block: &[u8; 64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hmac::Mac;
-    use proptest::prelude::*;
     use sha1_oracle::Digest;
 
     fn sha1(data: &[u8]) -> [u8; 20] {
@@ -210,13 +187,6 @@ mod tests {
         let mut mac = HmacSha1::new(key);
         mac.update(message);
         mac.finalize()
-    }
-
-    fn oracle_hmac(key: &[u8], message: &[u8]) -> [u8; 20] {
-        let mut mac = <hmac::Hmac<sha1_oracle::Sha1> as Mac>::new_from_slice(key)
-            .expect("HMAC takes any key length");
-        mac.update(message);
-        mac.finalize().into_bytes().into()
     }
 
     #[test]
@@ -249,17 +219,9 @@ mod tests {
 
     #[test]
     fn both_forms_of_compress_agree() {
-        let mut rng = 0x9e37_79b9u32;
-        for _ in 0..200 {
-            let mut block = [0u8; 64];
-            for b in &mut block {
-                rng ^= rng << 13;
-                rng ^= rng >> 17;
-                rng ^= rng << 5;
-                *b = rng as u8;
-            }
-            let (mut rolled, mut unrolled) = ([rng, 1, 2, 3, rng.rotate_left(7)], [0; 5]);
-            unrolled.copy_from_slice(&rolled);
+        for (block, r) in crate::block::test_blocks(0x9e37_79b9, 200) {
+            let mut rolled = [r, 1, 2, 3, r.rotate_left(7)];
+            let mut unrolled = rolled;
             compress_rolled(&mut rolled, &block);
             compress_unrolled(&mut unrolled, &block);
             assert_eq!(rolled, unrolled);
@@ -272,25 +234,6 @@ mod tests {
         for len in 0..data.len() {
             let expected: [u8; 20] = sha1_oracle::Sha1::digest(&data[..len]).into();
             assert_eq!(sha1(&data[..len]), expected, "length {len}");
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2048))]
-
-        #[test]
-        fn hmac_equals_the_oracle_for_any_key_and_message(
-            key in proptest::collection::vec(any::<u8>(), 0..150),
-            message in proptest::collection::vec(any::<u8>(), 0..300),
-            cut in 0usize..300,
-        ) {
-            let cut = cut.min(message.len());
-            let mut mac = HmacSha1::new(&key);
-            mac.update(&message[..cut]);
-            prop_assert_eq!(mac.finalize(), oracle_hmac(&key, &message[..cut]));
-            mac.update(&message[cut..]);
-            prop_assert_eq!(mac.finalize(), oracle_hmac(&key, &message));
-            prop_assert_eq!(hmac(&key, &message), oracle_hmac(&key, &message));
         }
     }
 }
