@@ -453,29 +453,35 @@ fn plain_run(bytes: &[u8]) -> usize {
 mod tests {
     use super::*;
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+    // proptest is a host-only dev-dependency (Cargo.toml); the wasm tests run without it.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod scan {
+        use super::*;
 
-        /// The word-at-a-time scan finds what a byte-at-a-time one finds, at every alignment,
-        /// with the bytes that end a run and their neighbours (0x1f, 0x20, 0x21, 0x5b, 0x5d,
-        /// 0x7f, 0x80, 0xff) common.
-        #[test]
-        fn plain_run_is_the_first_byte_that_ends_plain_text(
-            bytes in proptest::collection::vec(
-                proptest::prop_oneof![
-                    4 => proptest::sample::select(vec![
-                        b'"', b'\\', 0, 0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff,
-                    ]),
-                    6 => proptest::prelude::any::<u8>(),
-                    20 => b'a'..=b'z',
-                ],
-                0..40,
-            )
-        ) {
-            for start in 0..bytes.len().min(9) {
-                let tail = &bytes[start..];
-                let expected = tail.iter().position(|&b| ends_plain(b)).unwrap_or(tail.len());
-                proptest::prop_assert_eq!(plain_run(tail), expected);
+        proptest::proptest! {
+            #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+            /// The word-at-a-time scan finds what a byte-at-a-time one finds, at every alignment,
+            /// with the bytes that end a run and their neighbours (0x1f, 0x20, 0x21, 0x5b, 0x5d,
+            /// 0x7f, 0x80, 0xff) common.
+            #[test]
+            fn plain_run_is_the_first_byte_that_ends_plain_text(
+                bytes in proptest::collection::vec(
+                    proptest::prop_oneof![
+                        4 => proptest::sample::select(vec![
+                            b'"', b'\\', 0, 0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff,
+                        ]),
+                        6 => proptest::prelude::any::<u8>(),
+                        20 => b'a'..=b'z',
+                    ],
+                    0..40,
+                )
+            ) {
+                for start in 0..bytes.len().min(9) {
+                    let tail = &bytes[start..];
+                    let expected = tail.iter().position(|&b| ends_plain(b)).unwrap_or(tail.len());
+                    proptest::prop_assert_eq!(plain_run(tail), expected);
+                }
             }
         }
     }
