@@ -9,16 +9,23 @@
 // The encoders are in ossup-hash (no_std), which ossup-post's module shares.
 use ossup_hash::BASE64_ALPHABET as ALPHABET;
 
-/// Each byte's 6-bit value in [`ALPHABET`], or `INVALID`.
-const INVALID: u8 = 0xff;
-const DECODE: [u8; 256] = {
-    let mut table = [INVALID; 256];
+/// Each byte's 6-bit value in [`ALPHABET`], already shifted to its place in a group of four
+/// characters (`DECODE[k]`: the k-th), or [`INVALID`]: one lookup and an OR per character, and
+/// one test per group (4 KB of tables; the bench's V1 policy decodes in 1,900 instead of 3,600
+/// instructions, by callgrind on 2026-12-02).
+const INVALID: u32 = 1 << 31;
+const DECODE: [[u32; 256]; 4] = {
+    let mut tables = [[INVALID; 256]; 4];
     let mut i = 0;
     while i < 64 {
-        table[ALPHABET[i] as usize] = i as u8;
+        let mut k = 0;
+        while k < 4 {
+            tables[k][ALPHABET[i] as usize] = (i as u32) << (18 - 6 * k);
+            k += 1;
+        }
         i += 1;
     }
-    table
+    tables
 };
 
 /// Standard base64 with padding (RFC 4648 §4), as OSS expects for `policy`, `Signature`,
@@ -38,13 +45,12 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() % 4 != 0 {
         return None;
     }
-    // One test per group: a valid value is below 64, INVALID has the top bit set.
     let quad = |q: &[u8]| -> Option<u32> {
-        let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(|b| DECODE[usize::from(b)]);
-        if (a | b | c | d) & 0x80 != 0 {
-            return None;
-        }
-        Some((u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d))
+        let n = DECODE[0][usize::from(q[0])]
+            | DECODE[1][usize::from(q[1])]
+            | DECODE[2][usize::from(q[2])]
+            | DECODE[3][usize::from(q[3])];
+        (n & INVALID == 0).then_some(n)
     };
     let three = |n: u32| [(n >> 16) as u8, (n >> 8) as u8, n as u8];
     let (body, last) = text.split_at(text.len().saturating_sub(4));
