@@ -54,8 +54,8 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     };
     let three = |n: u32| [(n >> 16) as u8, (n >> 8) as u8, n as u8];
     let (body, last) = text.split_at(text.len().saturating_sub(4));
-    // The body's groups written in place rather than pushed, with one validity test per group:
-    // natively 336 → about 230 ns for the bench's 376-character V1 policy (2026-12-02).
+    // The body's groups written in place rather than pushed (with one validity test per group,
+    // this took the decoding from 336 to about 230 ns natively, before the tables; 2026-12-02).
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
     out.resize(body.len() / 4 * 3, 0);
     for (q, to) in body.chunks_exact(4).zip(out.chunks_exact_mut(3)) {

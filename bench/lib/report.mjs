@@ -23,8 +23,6 @@ function table(headers, rows, align) {
   ].join('\n');
 }
 
-const opsOf = (env, caseId, id) => env?.signing?.cases?.[caseId]?.ops?.[id]?.median;
-
 /**
  * `a ÷ b` for two measurements of one run: the median of the per-round ratios when both have
  * a sample from each round (measure.js runs every contender once per round, back to back), so
@@ -41,11 +39,8 @@ export function pairedRatio(a, b) {
 }
 const opsSummary = (env, caseId, id) => env?.signing?.cases?.[caseId]?.ops?.[id];
 const hashSummary = (env, metric, id) => env?.hashing?.[metric]?.contenders?.find((x) => x.id === id)?.mbps;
-
-function hashRow(env, metric, id) {
-  const c = env?.hashing?.[metric]?.contenders?.find((x) => x.id === id);
-  return c && c.mbps ? c.mbps.median : null;
-}
+const opsOf = (env, caseId, id) => opsSummary(env, caseId, id)?.median;
+const hashRow = (env, metric, id) => hashSummary(env, metric, id)?.median ?? null;
 
 /** Every target: { name, status: 'met'|'missed'|'not measured', measured, why }. */
 export function evaluateTargets(r) {

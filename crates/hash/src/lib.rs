@@ -56,10 +56,6 @@ pub fn clear_caches() {
     CACHES.with(|c| *c.borrow_mut() = Caches::default());
 }
 
-fn keyed_sha1(key: &[u8]) -> HmacSha1 {
-    HmacSha1::new(key)
-}
-
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     block::hash::<Sha256Core>(data)
@@ -72,9 +68,7 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 
 /// HMAC-SHA1 (no cache).
 pub fn hmac_sha1_uncached(key: &[u8], message: &[u8]) -> [u8; 20] {
-    let mut mac = keyed_sha1(key);
-    mac.update(message);
-    mac.finalize()
+    block::hmac::<Sha1Core>(key, message)
 }
 
 /// HMAC-SHA1 with the keyed state of the last key reused.
@@ -208,6 +202,7 @@ mod sha1;
 mod sha256;
 pub use block::{Hash, Hmac, HmacKey};
 pub use md5::{md5, Md5};
+use sha1::Sha1Core;
 pub use sha1::{HmacSha1, HmacSha1Key, Sha1};
 use sha256::Sha256Core;
 pub use sha256::{HmacSha256, HmacSha256Key, Sha256};
@@ -277,7 +272,7 @@ mod tests {
                     );
                     assert_eq!(hmac_sha1(s, r), hmac_sha1_uncached(s, r));
                     let expected = {
-                        let mut mac = keyed_sha1(s);
+                        let mut mac = HmacSha1::new(s);
                         mac.update(r);
                         hex(&mac.finalize())
                     };
