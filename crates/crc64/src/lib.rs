@@ -104,21 +104,6 @@ fn step(t: &Tables, crc: u64, chunk: &[u8]) -> u64 {
         ^ t[0][(v >> 56) as u8 as usize].load(Relaxed)
 }
 
-/// On wasm32, a lane's new register through `black_box`, which stores it to the stack and
-/// reads it back: a store is ordered among the table loads, so V8's optimising compiler has to
-/// finish the lane's eight XORs before the next lane's loads. Without it TurboFan schedules
-/// the XORs as late as their use (the next iteration) and keeps the loaded values of two
-/// lanes alive meanwhile: `node --print-wasm-code` showed 35 stack accesses per 32 bytes,
-/// 13 with it, and 1 MiB chunks went 2,100-2,140 → 2,260-2,340 MiB/s in Node (interleaved probe,
-/// 2026-12-02). Natively it would only cost the store; there the value passes as it is.
-#[inline(always)]
-fn settle(_lane: usize, value: u64) -> u64 {
-    #[cfg(target_arch = "wasm32")]
-    return core::hint::black_box(value);
-    #[cfg(not(target_arch = "wasm32"))]
-    value
-}
-
 /// One chain over `data`, raw register in and out.
 fn update_raw(t: &Tables, mut crc: u64, data: &[u8]) -> u64 {
     let mut chunks = data.chunks_exact(SLICES);
@@ -167,13 +152,9 @@ pub fn update(previous: u64, data: &[u8]) -> u64 {
                 .zip(d.chunks_exact(SLICES));
             for (((x, y), z), w) in lanes {
                 r0 = step(t, r0, x);
-                r0 = settle(0, r0);
                 r1 = step(t, r1, y);
-                r1 = settle(1, r1);
                 r2 = step(t, r2, z);
-                r2 = settle(2, r2);
                 r3 = step(t, r3, w);
-                r3 = settle(3, r3);
             }
             crc = !r0;
             for lane in [r1, r2, r3] {
