@@ -256,7 +256,7 @@ function checksumCause(r, metric) {
       `Not the API: feeding 1 MiB chunks to a wasm \`Crc64\` object without decimal strings runs at ${int(get('ours-object'))} MB/s vs ${int(get('ours'))} via \`crc64(chunk, previous)\`.`,
     );
     parts.push(
-      "V8's code for the four-lane loop (`node --print-wasm-code`, 2026-12-02, on the Intel Xeon machine): 239 x64 instructions per 32 bytes, 56 of them stack spills and reloads (besides the 32 table loads, 3–4 instructions to index each). Two lanes instead of four, and indexing through 32-bit halves, measured no faster (interleaved, within ±4%).",
+      "V8's code for the four-lane loop (`node --print-wasm-code`, 2026-12-02, on the Intel Xeon machine): about 200 x64 instructions per 32 bytes, 35 of them stack accesses (besides the 32 table loads, 4–5 instructions to index each). TurboFan schedules each lane's eight XORs as late as their use, the next iteration, so two lanes' loaded values wait on the stack meanwhile. Passing each lane's register through `black_box` (a store and a load, ordered among the table loads) cut that to 13 and made Node 20 10% faster, but Chromium 156 8–20% slower in interleaved A/Bs, so it was reverted. Two lanes instead of four, and indexing through 32-bit halves, measured no faster (interleaved, within ±4%).",
     );
   }
   if (get('ours-o3')) {
