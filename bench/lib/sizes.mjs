@@ -141,7 +141,6 @@ const CATEGORIES = [
     'ossup-hash (MD5, SHA-1, SHA-256, HMAC; base64/hex encoders)',
     (n) => /^ossup_hash::|<ossup_hash|ossup_hash\[/.test(n),
   ],
-  ['base64 crate', (n) => /base64/.test(n) && !n.startsWith('ossup::')],
   ['wasm-bindgen / js-sys runtime', (n) => /wasm_bindgen|js_sys|__wbindgen|__wbg_|externref/.test(n)],
   ['ossup::api (JSON options → calls)', (n) => n.startsWith('ossup::api')],
   ['ossup::json (the JSON reader)', (n) => n.startsWith('ossup::json')],
@@ -152,10 +151,17 @@ const CATEGORIES = [
   ['ossup::key', (n) => n.startsWith('ossup::key')],
   ['ossup::callback', (n) => n.startsWith('ossup::callback')],
   ['ossup::encoding', (n) => n.startsWith('ossup::encoding')],
-  ['ossup::crc64, ossup::md5', (n) => /^ossup::(crc64|md5)/.test(n)],
+  [
+    'ossup-crc64 (the four-lane loop, combine), ossup::crc64, ossup::md5',
+    (n) => /^ossup_crc64::|^ossup::(crc64|md5)/.test(n),
+  ],
   ['ossup::error', (n) => n.startsWith('ossup::error')],
   ['other ossup::', (n) => n.startsWith('ossup::') || n.startsWith('<ossup')],
-  ['export wrappers (ossup code inlined into them)', (n) => /^[a-z][A-Za-z0-9]*$/.test(n) || /^(crc64|md5)_/.test(n)],
+  [
+    'export wrappers (ossup code inlined into them)',
+    // wasm-bindgen's (camelCase, `crc64_*`, `md5_*`) and the raw I/O exports (`ossup_*`, src/wasm.rs).
+    (n) => /^[a-z][A-Za-z0-9]*$/.test(n) || /^(crc64|md5)_/.test(n) || /^ossup_[a-z0-9_]+$/.test(n),
+  ],
   [
     'indirect-call table, types, imports, exports',
     (n) => /^(table|elem|type|import|export|global|memory)\b/.test(n) || /^(table|elem)\[/.test(n),
