@@ -11,7 +11,8 @@ const kb = (bytes) => (bytes == null ? '—' : `${(bytes / 1024).toFixed(1)} KB`
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const times = (r) => (r == null || !Number.isFinite(r) ? '—' : `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`);
 const pct = (r) => `${Math.round(r * 100)}%`;
-const spread = (s) => (s ? `${Math.round(((s.max - s.min) / s.median) * 100)}%` : '—');
+// (max − min) / median; '—' without samples or for a zero median (the floor's first signature).
+const spread = (s) => (s && s.median > 0 ? `${Math.round(((s.max - s.min) / s.median) * 100)}%` : '—');
 
 function table(headers, rows, align) {
   const a = align || headers.map((_, i) => (i === 0 ? 'l' : 'r'));
