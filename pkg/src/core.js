@@ -90,6 +90,7 @@ const droppedByJson = (value) => value === undefined || typeof value === 'functi
 /**
  * The named string options of `options`, in order, checked as src/api.rs checks an options
  * object (same codes and messages): for the calls whose strings cross into wasm as arguments.
+ * Lone surrogates are looked for by ioCall, in the values that are not ASCII.
  */
 function stringOptions(what, options, names) {
   checkOptionsObject(what, options);
@@ -104,7 +105,7 @@ function stringOptions(what, options, names) {
     const present = value !== null && !droppedByJson(value);
     if (present && typeof value !== 'string') throw new OssupError('INVALID_OPTION', `\`${name}\` must be a string`);
     if (!present || value === '') throw missingOption(name);
-    values[i] = checkOptionText(what, name, value);
+    values[i] = value;
   }
   return values;
 }
@@ -115,14 +116,31 @@ const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
 // The signing calls (once per file or part) bypass wasm-bindgen's string passing (src/wasm.rs,
 // `ossup_io`): the arguments go into one buffer as UTF-8, back to back, the call gets any
 // integer `flags` and then their byte lengths, and the result comes back in another buffer.
+// With `names`, values that are not ASCII are checked for lone surrogates (checkOptionText)
+// before the call: an ASCII value has none, and the encoding says which ones are ASCII.
 const NO_FLAGS = [];
-function ioCall(exported, values, flags = NO_FLAGS) {
+// A view of the whole memory, made again only when the memory grows (its buffer is replaced).
+let memoryBuffer = null;
+let memoryBytes = null;
+function memory() {
+  const buffer = raw.memory.buffer;
+  if (buffer !== memoryBuffer) {
+    memoryBuffer = buffer;
+    memoryBytes = new Uint8Array(buffer);
+  }
+  return memoryBytes;
+}
+function ioCall(exported, values, flags = NO_FLAGS, what = '', names = null) {
   core();
-  let capacity = 0;
-  for (let i = 0; i < values.length; i++) capacity += values[i].length;
-  capacity *= 3;
-  const start = raw.ossup_io(capacity); // first: it may grow (and so replace) the memory
-  const lengths = encodeAllInto(values, new Uint8Array(raw.memory.buffer, start, capacity));
+  let units = 0;
+  for (let i = 0; i < values.length; i++) units += values[i].length;
+  const start = raw.ossup_io(3 * units); // first: it may grow (and so replace) the memory
+  const lengths = encodeAllInto(values, memory(), start);
+  if (names) {
+    for (let i = 0; i < values.length; i++) {
+      if (lengths[i] !== values[i].length) checkOptionText(what, names[i], values[i]);
+    }
+  }
   const fn = raw[exported];
   let n;
   try {
@@ -133,7 +151,8 @@ function ioCall(exported, values, flags = NO_FLAGS) {
   } catch (error) {
     throw fromCore(error);
   }
-  const text = decode(new Uint8Array(raw.memory.buffer, raw.ossup_io_result(), Math.abs(n)));
+  const at = raw.ossup_io_result();
+  const text = decode(memory(), at, Math.abs(n));
   if (n >= 0) return text;
   const newline = text.indexOf('\n');
   // What the core's errors become through wasm-bindgen, too.
@@ -143,13 +162,13 @@ function ioCall(exported, values, flags = NO_FLAGS) {
 /** V1 `Signature` for a base64 policy: `{ accessKeySecret, policy }`. */
 export function signPostPolicyV1(options) {
   const values = stringOptions('signPostPolicyV1', options, V1_OPTIONS);
-  return ioCall('ossup_sign_post_policy_v1', values);
+  return ioCall('ossup_sign_post_policy_v1', values, NO_FLAGS, 'signPostPolicyV1', V1_OPTIONS);
 }
 
 /** V4 `x-oss-signature` (hex): `{ accessKeySecret, region, date (yyyymmdd), policy }`. */
 export function signPostPolicyV4(options) {
   const values = stringOptions('signPostPolicyV4', options, V4_OPTIONS);
-  return ioCall('ossup_sign_post_policy_v4', values);
+  return ioCall('ossup_sign_post_policy_v4', values, NO_FLAGS, 'signPostPolicyV4', V4_OPTIONS);
 }
 
 /** A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then `file`. */

@@ -294,8 +294,37 @@ const CASES = {
     ['no policy', (m) => m.signPostPolicyV1({ accessKeySecret: 's' }), 'MISSING_OPTION', '`policy`'],
     ['empty policy', (m) => m.signPostPolicyV1({ accessKeySecret: 's', policy: '' }), 'MISSING_OPTION', '`policy`'],
     ['policy object', (m) => m.signPostPolicyV1({ accessKeySecret: 's', policy: {} }), 'INVALID_OPTION', '`policy`'],
+    // A short value is copied by a loop, a long one by encodeInto (pkg/src/utf8.js): both paths.
+    ...[
+      ['short secret', { accessKeySecret: 'se\ud800cret', policy: 'cA==' }, '`accessKeySecret`'],
+      ['long secret', { accessKeySecret: `${'s'.repeat(70)}\udc00`, policy: 'cA==' }, '`accessKeySecret`'],
+      ['policy', { accessKeySecret: 's', policy: `${'A'.repeat(80)}\ud83d` }, '`policy`'],
+    ].map(([where, options, option]) => [
+      `lone surrogate in the ${where}`,
+      (m) => m.signPostPolicyV1(options),
+      'INVALID_OPTION',
+      `signPostPolicyV1: ${option} has a lone UTF-16 surrogate`,
+    ]),
   ],
   signPostPolicyV4: [
+    ...[
+      [
+        'secret',
+        { accessKeySecret: '\udfffs', region: 'cn-hangzhou', date: '20231203', policy: 'cA==' },
+        '`accessKeySecret`',
+      ],
+      ['region', { accessKeySecret: 's', region: 'cn-\ud800', date: '20231203', policy: 'cA==' }, '`region`'],
+      [
+        'policy',
+        { accessKeySecret: 's', region: 'cn-hangzhou', date: '20231203', policy: `\ud800${'A'.repeat(80)}` },
+        '`policy`',
+      ],
+    ].map(([where, options, option]) => [
+      `lone surrogate in the ${where}`,
+      (m) => m.signPostPolicyV4(options),
+      'INVALID_OPTION',
+      `signPostPolicyV4: ${option} has a lone UTF-16 surrogate`,
+    ]),
     ...WRONG_TYPES.map((v) => [
       `wrong type ${JSON.stringify(v)}`,
       (m) => m.signPostPolicyV4(v),

@@ -1,7 +1,7 @@
 // The signing calls cross into wasm through one shared buffer (src/wasm.rs `ossup_io`,
-// pkg/src/core.js `ioCall`), not through wasm-bindgen: all the strings are written in one
-// encodeInto when they are ASCII, one by one otherwise, and the buffer may grow (and so replace
-// the memory's ArrayBuffer) on any call. Expected signatures come from node:crypto here, not
+// pkg/src/core.js `ioCall`), not through wasm-bindgen: short strings are copied by a loop
+// while they are ASCII (a non-ASCII one is then written again by encodeInto), long ones by
+// encodeInto, and the buffer may grow (and so replace the memory's ArrayBuffer) on any call. Expected signatures come from node:crypto here, not
 // from our code, in both builds.
 
 import assert from 'node:assert/strict';
@@ -27,6 +27,8 @@ const SECRETS = [
   ['ASCII', 'FakeSecretForTests0123456789abcd'],
   ['2-, 3- and 4-byte UTF-8', 'fake-sécret-密钥-😀'],
   ['longer than a hash block', 'k'.repeat(200)],
+  ['long, not ASCII', `${'é'.repeat(70)}😀`],
+  ['64 characters, the last not ASCII', `${'s'.repeat(63)}密`],
 ];
 
 for (const [name, core] of builds) {

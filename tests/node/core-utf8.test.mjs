@@ -194,3 +194,49 @@ test('in Node the module exports the native codec under the short names', () => 
   assert.equal(decodePortable(Uint8Array.from([0xef, 0xbb, 0xbf, 0x41])), '\ufeffA');
   assert.deepEqual(utf8.encodeInto(s, new Uint8Array(4)), encodeIntoPortable(s, new Uint8Array(4)));
 });
+
+test('encodeAllInto writes the values back to back from `start`, as TextEncoder would, and nothing else', () => {
+  forEachCase(
+    'encodeAllInto',
+    400,
+    (r) => ({
+      // Short values (copied by a loop while ASCII) and long ones (encodeInto), mixed.
+      values: Array.from({ length: r.int(1, 4) }, () =>
+        r.pick([genString(r, 8), 'a'.repeat(r.int(0, 70)), genString(r, 90), 'x'.repeat(60) + genString(r, 10)]),
+      ),
+      start: r.int(0, 9),
+    }),
+    ({ values, start }) => {
+      const units = values.reduce((n, v) => n + v.length, 0);
+      const view = new Uint8Array(start + 3 * units + 8).fill(0xaa);
+      const lengths = utf8.encodeAllInto(values, view, start);
+      const expected = values.map((v) => encoder.encode(v));
+      assert.deepEqual(
+        lengths,
+        expected.map((e) => e.length),
+      );
+      const end = start + lengths.reduce((a, b) => a + b, 0);
+      assert.deepEqual(view.subarray(start, end), Uint8Array.from(expected.flatMap((e) => [...e])));
+      assert.ok(
+        view.subarray(0, start).every((b) => b === 0xaa),
+        'nothing before `start`',
+      );
+      assert.ok(
+        view.subarray(end).every((b) => b === 0xaa),
+        'nothing after the last value',
+      );
+      // ioCall's surrogate check relies on this: the byte length equals the length only for ASCII.
+      values.forEach((v, i) => assert.equal(lengths[i] === v.length, /^[\x00-\x7f]*$/.test(v)));
+    },
+  );
+});
+
+test('decode reads the given range of a larger view, ASCII or not', () => {
+  const bytes = encoder.encode('--abc--上传😀--');
+  assert.equal(utf8.decode(bytes, 2, 3), 'abc');
+  assert.equal(utf8.decode(bytes, 7, 10), '上传😀');
+  assert.equal(utf8.decode(bytes, 2), 'abc--上传😀--');
+  assert.equal(utf8.decode(bytes, 0, 0), '');
+  const long = 'k'.repeat(100);
+  assert.equal(utf8.decode(encoder.encode(`_${long}_`), 1, 100), long, 'past the short-ASCII path');
+});
