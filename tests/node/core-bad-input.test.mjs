@@ -502,6 +502,25 @@ const CASES = {
     ['huge key', (m) => m.signRequestV1({ ...V1, key: HUGE }), 'INVALID_OBJECT_KEY', '1023', 'large'],
   ],
   signRequestV4: [
+    // toJson walks the options only when the JSON text has a null or a \\uD escape: both ways.
+    [
+      'lone surrogate in a header value',
+      (m) => m.signRequestV4({ ...V4, headers: { 'x-oss-meta-a': 'a\udc00' } }),
+      'INVALID_OPTION',
+      'signRequestV4: `headers` has a lone UTF-16 surrogate',
+    ],
+    [
+      'NaN in a header value',
+      (m) => m.signRequestV4({ ...V4, headers: { 'x-oss-meta-a': NaN } }),
+      'INVALID_OPTION',
+      'signRequestV4: `headers` has NaN',
+    ],
+    [
+      'BigInt in the query',
+      (m) => m.signRequestV4({ ...V4, query: { partNumber: 3n } }),
+      'INVALID_OPTION',
+      'signRequestV4: `query` is a BigInt',
+    ],
     ...WRONG_TYPES.map((v) => [
       `wrong type ${JSON.stringify(v)}`,
       (m) => m.signRequestV4(v),
@@ -1530,4 +1549,14 @@ test('signRequestV1/V4 reject a key without a bucket and keys OSS rejects (oss-s
 test('header values are trimmed of HTTP white space only (SP, HTAB), as a server does (oss-spec §2)', () => {
   const options = { ...V1, headers: { ...V1.headers, 'x-oss-meta-a': '\u00a0v\u000b' } };
   assert.match(wasm.explainRequestSignature('v1', options).stringToSign, /\nx-oss-meta-a:\u00a0v\u000b\n/);
+});
+
+test('options whose JSON has "null" or a backslash-u text (not a refused value) sign as usual', () => {
+  const note = 'null \\ud800 \\\\udc00'; // the characters backslash, u, d, 8…: no surrogate
+  const headers = { ...V4.headers, 'x-oss-meta-note': note };
+  for (const [, m] of builds) {
+    const explained = m.explainRequestSignature('v4', { ...V4, headers });
+    assert.ok(explained.canonicalRequest.includes(`x-oss-meta-note:${note}\n`), explained.canonicalRequest);
+    assert.equal(m.signRequestV4({ ...V4, headers }), explained.authorization);
+  }
 });
