@@ -135,6 +135,39 @@ test('crc64 equals the BigInt reference on random buffers, one-shot and continue
   );
 });
 
+// The core cuts long inputs into blocks of interleaved 16 KiB lanes (three in wasm, four
+// natively: crates/crc64): sizes around the block edges of both, random bytes, one-shot and
+// continued from a cut inside a block.
+test("crc64 equals the BigInt reference across the core's lane blocks (48 and 64 KiB)", () => {
+  const KiB = 1024;
+  const sizes = [
+    48 * KiB - 1,
+    48 * KiB,
+    48 * KiB + 1,
+    64 * KiB - 8,
+    64 * KiB,
+    64 * KiB + 9,
+    96 * KiB + 5,
+    192 * KiB + 13,
+  ];
+  forEachCase(
+    'crc-lanes',
+    sizes.length,
+    (r, i) => ({ bytes: r.bytes(sizes[i]), cut: r.int(1, sizes[i] - 1) }),
+    ({ bytes, cut }) => {
+      const expected = refCrc64(bytes).toString();
+      for (const [build, mod] of builds) {
+        assert.equal(mod.crc64(bytes), expected, `${build}: ${bytes.length} bytes`);
+        assert.equal(
+          mod.crc64(bytes.subarray(cut), mod.crc64(bytes.subarray(0, cut))),
+          expected,
+          `${build}: cut at ${cut}`,
+        );
+      }
+    },
+  );
+});
+
 test('streaming over uneven chunks equals one-shot; crc64(b, crc64(a)) === crc64(a‖b)', () => {
   forEachCase(
     'crc-stream',
