@@ -117,6 +117,20 @@ function asciiInto(text, view, at) {
   return n;
 }
 
+// The view encodeInto writes through: from `at` to the end of `view`'s buffer (encodeInto
+// writes only the value's UTF-8, which the caller has room for), the last one kept. A new
+// `subarray` per value cost 0.34 µs in Chromium 156 (a V1 signature's whole copy-in was
+// 0.81 µs there, 0.23 in Node 20; 2026-12-06), and a value usually lands where the last one
+// did: the policy, after a secret of the same length.
+let lastView = null;
+function viewFrom(view, at) {
+  const offset = view.byteOffset + at;
+  if (lastView === null || lastView.buffer !== view.buffer || lastView.byteOffset !== offset) {
+    lastView = new Uint8Array(view.buffer, offset);
+  }
+  return lastView;
+}
+
 /**
  * Writes `values` into `view` from `start` as UTF-8, back to back, and returns each one's
  * byte length; `view` must hold 3 bytes per UTF-16 code unit there (the most UTF-8 takes).
@@ -134,7 +148,7 @@ export function encodeAllInto(values, view, start = 0) {
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     let written = value.length <= SHORT_INPUT ? asciiInto(value, view, at) : -1;
-    if (written < 0) written = encodeInto(value, view.subarray(at, at + 3 * value.length)).written;
+    if (written < 0) written = encodeInto(value, viewFrom(view, at)).written;
     lengths[i] = written;
     at += written;
   }

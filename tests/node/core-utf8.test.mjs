@@ -231,6 +231,42 @@ test('encodeAllInto writes the values back to back from `start`, as TextEncoder 
   );
 });
 
+// encodeAllInto keeps the view it last wrote a long value through: a call on another buffer,
+// another offset in the same one, or a view that starts inside its buffer must not write
+// through the kept one.
+test('encodeAllInto writes through the view it is given, whatever it wrote through before', () => {
+  const long = 'p'.repeat(80) + '上传';
+  const bytes = encoder.encode(long);
+  const shared = new ArrayBuffer(1024);
+  const views = [
+    new Uint8Array(1024),
+    new Uint8Array(1024),
+    new Uint8Array(shared, 100, 600),
+    new Uint8Array(shared, 300, 600),
+    new Uint8Array(shared),
+  ];
+  for (let round = 0; round < 3; round++) {
+    for (const [i, view] of views.entries()) {
+      for (const start of [0, 7, 7, 40]) {
+        const before = new Uint8Array(shared).slice();
+        const others = views.filter((v) => v.buffer !== view.buffer).map((v) => v.slice());
+        view.fill(0);
+        const [n] = utf8.encodeAllInto([long], view, start);
+        assert.equal(n, bytes.length);
+        assert.deepEqual(view.subarray(start, start + n), bytes, `view ${i} from ${start}`);
+        assert.ok(
+          view.subarray(start + n).every((b) => b === 0),
+          `view ${i}: nothing after the value`,
+        );
+        views
+          .filter((v) => v.buffer !== view.buffer)
+          .forEach((v, k) => assert.deepEqual(v, others[k], `view ${i} from ${start}: another buffer untouched`));
+        if (view.buffer !== shared) assert.deepEqual(new Uint8Array(shared), before, 'the shared buffer untouched');
+      }
+    }
+  }
+});
+
 test('decode reads the given range of a larger view, ASCII or not', () => {
   const bytes = encoder.encode('--abc--上传😀--');
   assert.equal(utf8.decode(bytes, 2, 3), 'abc');
