@@ -111,9 +111,14 @@ export function evaluateTargets(r) {
       const ratio = between
         ? pairedRatio(hashSummary(env, 'crc64', 'ours'), hashSummary(env, 'crc64', 'native'))
         : ours / native;
-      if (ratio < 0.6) ok = false;
+      // A ceiling slowed by something else while it ran between the rounds would flatter the
+      // ratio (2026-12-06: 2,538 MB/s between Node's rounds, 3,824 in its own phase, while
+      // the wasm rows ran as fast as ever): the target counts the lower of the two ratios.
+      const own = r.native?.release?.crc64Median;
+      const slowCeiling = between && own && between < 0.85 * own;
+      if (Math.min(ratio, slowCeiling ? ours / own : ratio) < 0.6) ok = false;
       parts.push(
-        `${envName}: ${int(ours)} of ${int(native)} MB/s = ${pct(ratio)}${between ? '' : ' (native from its own phase)'}`,
+        `${envName}: ${int(ours)} of ${int(native)} MB/s = ${pct(ratio)}${between ? '' : ' (native from its own phase)'}${slowCeiling ? ` (the ceiling ran ${pct(between / own)} as fast between these rounds as in its own phase; against that phase's ${int(own)} MB/s, ${pct(ours / own)})` : ''}`,
       );
     }
     add(
