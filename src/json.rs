@@ -431,7 +431,7 @@ fn ends_plain(b: u8) -> bool {
 /// below 0x20. A borrow can also mark a byte above a marked one, never below it, so the
 /// lowest marked byte is the first that ends the run.
 #[inline(always)]
-fn plain_run(bytes: &[u8]) -> usize {
+pub(crate) fn plain_run(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut words = bytes.chunks_exact(8);

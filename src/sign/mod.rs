@@ -59,16 +59,21 @@ pub(crate) fn check_policy_field(policy: &str) -> Result<()> {
     }
     DECODED.with(|decoded| {
         let mut decoded = decoded.borrow_mut();
-        let text = crate::encoding::base64_decode_into(policy, &mut decoded)
-            .and_then(|len| core::str::from_utf8(&decoded[..len]).ok())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "policy",
-                    "must be the base64 policy field (from encodePolicy or buildPostForm), not the policy JSON",
-                )
-            })?;
-        // OSS would answer InvalidPolicyDocument; say so before signing.
-        let checked = crate::policy::check_document(text);
+        let not_base64 = || {
+            Error::invalid(
+                "policy",
+                "must be the base64 policy field (from encodePolicy or buildPostForm), not the policy JSON",
+            )
+        };
+        // OSS would answer InvalidPolicyDocument; say so before signing. An ASCII policy is
+        // UTF-8 without checking, and most are read by the quick check alone.
+        let checked = match crate::encoding::base64_decode_into(policy, &mut decoded) {
+            None => Err(not_base64()),
+            Some(written) if written.ascii && crate::policy::quick_accept(&decoded[..written.len]) => Ok(()),
+            Some(written) => core::str::from_utf8(&decoded[..written.len])
+                .map_err(|_| not_base64())
+                .and_then(crate::policy::check_document),
+        };
         if decoded.len() > KEPT_DECODED {
             *decoded = Vec::new(); // not kept: a policy this long is rare
         }
