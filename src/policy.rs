@@ -534,7 +534,8 @@ impl<'a> Quick<'a> {
         let start = self.p;
         let mut n: u64 = 0;
         while let Some(&d @ b'0'..=b'9') = self.b.get(self.p) {
-            n = n * 10 + u64::from(d - b'0');
+            // Wrapping: past 19 digits `n` overflows, and past 15 it is never used.
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
             self.p += 1;
         }
         let len = self.p - start;
@@ -900,6 +901,8 @@ mod tests {
                 r#"["content-length-range",1,9007199254740991]"#,
                 r#"["content-length-range",1,9007199254740992]"#,
                 r#"["content-length-range",1,1000000000000000]"#,
+                r#"["content-length-range",1,18446744073709551616]"#,
+                r#"["content-length-range",77777777777777777777777777777777777777,1]"#,
                 r#"["content-length-range",5,1]"#,
                 r#"["content-length-range",5,5]"#,
                 r#"["content-length-range",01,2]"#,
@@ -1016,6 +1019,24 @@ mod tests {
             ] {
                 assert!(walk_document(doc).is_ok(), "{doc}");
                 assert!(!quick_accept(doc.as_bytes()), "{doc}");
+            }
+        }
+
+        /// A bound past u64 (found by `make fuzz` on 2026-12-07: the digits overflowed the
+        /// accumulator, a panic in a debug build) is the walk's to reject.
+        #[test]
+        fn leaves_overlong_numbers_to_the_walk() {
+            let sevens = "7".repeat(100);
+            for doc in [
+                format!(
+                    r#"{{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",26,{sevens}]]}}"#
+                ),
+                format!(
+                    r#"{{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",{sevens},1]]}}"#
+                ),
+            ] {
+                assert!(!quick_accept(doc.as_bytes()), "{doc}");
+                assert!(walk_document(&doc).is_err(), "{doc}");
             }
         }
     }
