@@ -624,6 +624,57 @@ const EDGE_CASES = [
   ],
 ];
 
+describe('buildPostForm: dates written by arithmetic, not Date', () => {
+  // post/core.js formats its dates from the milliseconds itself (a first Date costs 0.2 ms in
+  // a cold page); node's Date and the full core (src/time.rs) are the two references.
+  test('generated times from 1970 to 9999: expiration, x-oss-date and key folders', () => {
+    const r = prng(SEED + 7);
+    const DAY = 86_400_000;
+    const edges = [0, 1, DAY - 1, DAY, Date.UTC(2000, 1, 29, 23, 59, 59, 999), Date.UTC(2100, 1, 28, 23, 59, 59, 999)];
+    edges.push(Date.UTC(2100, 2, 1), Date.UTC(2400, 1, 29), Date.UTC(1972, 11, 31, 23, 59, 59, 999));
+    edges.push(Date.UTC(9999, 11, 31, 23, 44, 59, 999), Date.UTC(9999, 11, 31, 23, 59, 59, 999) - 1000);
+    const times = [...edges];
+    for (let i = 0; i < 400; i++) times.push(r.int(Date.UTC(9999, 11, 24)));
+    for (let i = 0; i < 100; i++) times.push(Date.UTC(1970 + r.int(8030), r.int(12), 1) - r.int(2) * r.int(DAY)); // month ends
+    for (const now of times) {
+      const late = now + 7 * DAY >= Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+      const options = { ...BASE, now, expiresIn: late ? 1 : 1 + r.int(7 * 86_400) };
+      const label = `now ${now} (${new Date(now).toISOString()}), expiresIn ${options.expiresIn}`;
+      const form = post.buildPostForm(options);
+      assert.equal(form.expiration, new Date(now + options.expiresIn * 1000).toISOString(), label);
+      assert.equal(form.fields['x-oss-date'], compactDateTime(now), label);
+      assertSameForm(form, full.buildPostForm(options), label);
+      const key = post.objectKey({ now, name: 'a.jpg' });
+      assert.equal(key.slice(0, 11), `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '/')}/`, label);
+    }
+  });
+
+  test('a clock that setClockOffset took out of range: INVALID_OPTION in both, as for `now`', () => {
+    const { now, ...withoutNow } = BASE;
+    assert.ok(now);
+    for (const offset of [1e17, -Date.now() - 86_400_000, 0.5e16]) {
+      post.setClockOffset(offset);
+      full.setClockOffset(offset);
+      try {
+        const postResult = outcome(() => post.buildPostForm(withoutNow));
+        assertSameOutcome(
+          postResult,
+          outcome(() => full.buildPostForm(withoutNow)),
+          `offset ${offset}`,
+        );
+        assert.equal(postResult.error && postResult.error.code, 'INVALID_OPTION', `offset ${offset}`);
+        assert.match(postResult.error.message, /setClockOffset/);
+      } finally {
+        post.setClockOffset(0);
+        full.setClockOffset(0);
+      }
+    }
+    // and back in range: the clock's time, signed
+    const form = post.buildPostForm(withoutNow);
+    assert.ok(Math.abs(Date.parse(form.expiration) - (Date.now() + 900_000)) < 60_000, form.expiration);
+  });
+});
+
 describe('buildPostForm: edge cases where the two entries once differed', () => {
   for (const [what, options] of EDGE_CASES) {
     test(what, () => {
