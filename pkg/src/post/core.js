@@ -446,17 +446,15 @@ function pinOptionalFields(pin, fields, headers, meta, callback, callbackVars) {
   }
 }
 
-const pad = (n, width) => String(n).padStart(width, '0');
-
 /**
- * `[year, month, day, hour, minute, second, millisecond]` (UTC) of `ms`, 0 ≤ ms ≤ MAX_MS, by
- * arithmetic (days to a civil date as in H. Hinnant's `civil_from_days`): in a cold Chromium
- * page the first `new Date(ms).toISOString()` took 0.2 ms (2026-12-07), more than this
- * function's first call and a tenth of the first form's JS.
+ * `new Date(ms).toISOString()` for 0 ≤ ms ≤ MAX_MS (the times a form and a key hold), by
+ * arithmetic (days to a civil date as in H. Hinnant's `civil_from_days`) in one function: in a
+ * cold Chromium page (2026-12-07, medians of 15) the first form's three dates took 0.39 ms
+ * through Date, toISOString and the regular expressions that compacted them, 0.34 ms with
+ * helpers per part, and 0.22 ms like this.
  */
-function utcParts(ms) {
+function isoString(ms) {
   const days = Math.floor(ms / 86400000);
-  const inDay = ms - days * 86400000;
   const z = days + 719468; // days since 0000-03-01
   const era = Math.floor(z / 146097);
   const dayOfEra = z - era * 146097;
@@ -466,34 +464,19 @@ function utcParts(ms) {
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const shifted = Math.floor((5 * dayOfYear + 2) / 153); // months from March
   const month = shifted < 10 ? shifted + 3 : shifted - 9;
-  return [
-    era * 400 + yearOfEra + (month <= 2 ? 1 : 0),
-    month,
-    dayOfYear - Math.floor((153 * shifted + 2) / 5) + 1,
-    Math.floor(inDay / 3600000),
-    Math.floor(inDay / 60000) % 60,
-    Math.floor(inDay / 1000) % 60,
-    inDay % 1000,
-  ];
+  const year = era * 400 + yearOfEra + (month <= 2 ? 1 : 0); // 1970-9999: four digits
+  const day = dayOfYear - Math.floor((153 * shifted + 2) / 5) + 1;
+  const time = ms - days * 86400000;
+  const two = (n) => (n < 10 ? '0' : '') + n;
+  const clock = `${two(Math.floor(time / 3600000))}:${two(Math.floor(time / 60000) % 60)}:${two(Math.floor(time / 1000) % 60)}`;
+  return `${year}-${two(month)}-${two(day)}T${clock}.${String((time % 1000) + 1000).slice(1)}Z`;
 }
 
-/** `yyyymmdd` (UTC). */
-function compactDate(ms) {
-  const [y, mo, d] = utcParts(ms);
-  return pad(y, 4) + pad(mo, 2) + pad(d, 2);
-}
+/** `yyyymmdd` of an ISO time. */
+const compactDate = (iso) => iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
 
-/** `yyyymmddThhmmssZ` (UTC): the V4 `x-oss-date`. */
-function compactDateTime(ms) {
-  const [, , , h, mi, sec] = utcParts(ms);
-  return `${compactDate(ms)}T${pad(h, 2)}${pad(mi, 2)}${pad(sec, 2)}Z`;
-}
-
-/** `new Date(ms).toISOString()` for 0 ≤ ms ≤ MAX_MS (the times a form and a key hold). */
-function isoString(ms) {
-  const [y, mo, d, h, mi, sec, milli] = utcParts(ms);
-  return `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(sec, 2)}.${pad(milli, 3)}Z`;
-}
+/** `yyyymmddThhmmssZ` of an ISO time: the V4 `x-oss-date`. */
+const compactDateTime = (iso) => `${compactDate(iso)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 
 /**
  * A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then
@@ -586,7 +569,8 @@ export function buildPostForm(options) {
   if (seconds === 0) throw invalid('expiresIn', 'must be at least 1 second');
   const expiration = at + (seconds === undefined ? 900 : seconds) * 1000;
   if (expiration > MAX_MS) throw invalid('expiration', 'is after the year 9999');
-  const xOssDate = compactDateTime(at);
+  const atIso = isoString(at);
+  const xOssDate = compactDateTime(atIso);
   let credential;
   let region;
   if (v4) {
@@ -596,7 +580,7 @@ export function buildPostForm(options) {
     region = givenRegion.trim().replace(/^oss-/, '');
     if (!region) throw missingOption('region');
     if (!/^[a-z0-9-]+$/.test(region)) throw invalid('region', `"${region}" is not a Region ID such as cn-hangzhou`);
-    credential = `${accessKeyId}/${compactDate(at)}/${region}/oss/aliyun_v4_request`;
+    credential = `${accessKeyId}/${compactDate(atIso)}/${region}/oss/aliyun_v4_request`;
     policyConditions.push(
       { 'x-oss-signature-version': V4_ALGORITHM },
       { 'x-oss-credential': credential },
@@ -605,7 +589,7 @@ export function buildPostForm(options) {
   }
   const expirationIso = isoString(expiration);
   const policyJson = JSON.stringify({ expiration: expirationIso, conditions: policyConditions });
-  const signed = signPolicy(v4 ? 4 : 1, secret, region || '', v4 ? compactDate(at) : '', policyJson);
+  const signed = signPolicy(v4 ? 4 : 1, secret, region || '', v4 ? compactDate(atIso) : '', policyJson);
   if (v4) {
     fields.push(
       ['policy', signed.policy],
