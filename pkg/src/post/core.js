@@ -472,11 +472,9 @@ function isoString(ms) {
   return `${year}-${two(month)}-${two(day)}T${clock}.${String((time % 1000) + 1000).slice(1)}Z`;
 }
 
-/** `yyyymmdd` of an ISO time. */
-const compactDate = (iso) => iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
-
-/** `yyyymmddThhmmssZ` of an ISO time: the V4 `x-oss-date`. */
-const compactDateTime = (iso) => `${compactDate(iso)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+/** `yyyymmddThhmmssZ` of an ISO time: the V4 `x-oss-date` (its first 8 characters: the date). */
+const compactDateTime = (iso) =>
+  `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 
 /**
  * A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then
@@ -569,8 +567,8 @@ export function buildPostForm(options) {
   if (seconds === 0) throw invalid('expiresIn', 'must be at least 1 second');
   const expiration = at + (seconds === undefined ? 900 : seconds) * 1000;
   if (expiration > MAX_MS) throw invalid('expiration', 'is after the year 9999');
-  const atIso = isoString(at);
-  const xOssDate = compactDateTime(atIso);
+  let xOssDate;
+  let date = '';
   let credential;
   let region;
   if (v4) {
@@ -580,7 +578,9 @@ export function buildPostForm(options) {
     region = givenRegion.trim().replace(/^oss-/, '');
     if (!region) throw missingOption('region');
     if (!/^[a-z0-9-]+$/.test(region)) throw invalid('region', `"${region}" is not a Region ID such as cn-hangzhou`);
-    credential = `${accessKeyId}/${compactDate(atIso)}/${region}/oss/aliyun_v4_request`;
+    xOssDate = compactDateTime(isoString(at));
+    date = xOssDate.slice(0, 8);
+    credential = `${accessKeyId}/${date}/${region}/oss/aliyun_v4_request`;
     policyConditions.push(
       { 'x-oss-signature-version': V4_ALGORITHM },
       { 'x-oss-credential': credential },
@@ -589,7 +589,7 @@ export function buildPostForm(options) {
   }
   const expirationIso = isoString(expiration);
   const policyJson = JSON.stringify({ expiration: expirationIso, conditions: policyConditions });
-  const signed = signPolicy(v4 ? 4 : 1, secret, region || '', v4 ? compactDate(atIso) : '', policyJson);
+  const signed = signPolicy(v4 ? 4 : 1, secret, region || '', date, policyJson);
   if (v4) {
     fields.push(
       ['policy', signed.policy],
