@@ -135,9 +135,9 @@ test('crc64 equals the BigInt reference on random buffers, one-shot and continue
   );
 });
 
-// The core cuts long inputs into blocks of interleaved 16 KiB lanes (three in wasm, four
-// natively: crates/crc64): sizes around the block edges of both, random bytes, one-shot and
-// continued from a cut inside a block.
+// The core cuts long inputs into blocks of four interleaved 16 KiB lanes (crates/crc64; three
+// in wasm until 2026-12-07, hence the 48 KiB edges): sizes around the block edges, random
+// bytes, one-shot and continued from a cut inside a block.
 test("crc64 equals the BigInt reference across the core's lane blocks (48 and 64 KiB)", () => {
   const KiB = 1024;
   const sizes = [
