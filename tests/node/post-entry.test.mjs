@@ -1061,17 +1061,17 @@ describe('objectKey, validateKey, normalizePrefix: post and full agree', () => {
 
   const keyDifferences = [
     [
-      'a random source that returns more than 8 bytes (post puts all of them in the key, full the first 8)',
+      'a random source that returns more than 8 bytes (post once put all of them in the key; both take the first 8)',
       16,
       { now: 5, name: 'a.jpg' },
     ],
-    ['dateFolders as text (full: INVALID_OPTION, post treats it as true)', 8, { now: 5, dateFolders: 'no' }],
+    ['dateFolders as text (post once treated it as true; both INVALID_OPTION)', 8, { now: 5, dateFolders: 'no' }],
     [
-      'now after the year 9999 (full: INVALID_OPTION, post writes a "+010000/01" folder)',
+      'now after the year 9999 (post once wrote a "+010000/01" folder; both INVALID_OPTION)',
       8,
       { now: Date.UTC(10000, 0, 1) },
     ],
-    ['now beyond what a Date holds (full: INVALID_OPTION, post throws a RangeError)', 8, { now: 1e20 }],
+    ['now beyond what a Date holds (post once threw a RangeError; both INVALID_OPTION)', 8, { now: 1e20 }],
   ];
   for (const [what, length, options] of keyDifferences) {
     test(`objectKey: ${what}`, () => {
