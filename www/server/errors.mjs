@@ -96,6 +96,10 @@ export const ERRORS = {
   // --- Everything else ---
   NotImplemented: E(501, 'NotImplemented', 'This operation is not implemented by the ossup local bucket server.', UNKNOWN_EC, 'none'),
   MethodNotAllowed: E(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', UNKNOWN_EC, 'none'),
+  // OSS's 503 page (help.aliyun.com/zh/oss/support/http-status-code-503): ServiceUnavailable, retry later.
+  DiskFull: E(503, 'ServiceUnavailable', 'The local bucket server is out of disk space; nothing was stored. Please retry later.', UNKNOWN_EC, 'none'),
+  // OSS's error code table lists RequestTimeout with status 400.
+  RequestTimeout: E(400, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.', UNKNOWN_EC, 'none'),
   InternalError: E(500, 'InternalError', 'We encountered an internal error. Please try again.', UNKNOWN_EC, 'none'),
   TestApiDisabled: E(404, 'NotFound', 'The test control API is disabled: start the server with testMode: true.', UNKNOWN_EC, 'none'),
 };

@@ -237,7 +237,7 @@ async function concatenateParts(storage, uploadId, parts, target) {
   try {
     for (const part of parts) {
       let partSize = 0;
-      for await (const chunk of createReadStream(storage.partPath(uploadId, part.partNumber))) {
+      for await (const chunk of createReadStream(storage.partPath(uploadId, part))) {
         partSize += chunk.length;
         if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
       }
