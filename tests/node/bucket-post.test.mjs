@@ -408,8 +408,11 @@ test('rejects: a body that is not multipart/form-data, or is cut short', async (
     status: 400,
     code: 'RequestIsNotMultiPartContent',
   });
-  const truncated =
-    '--b\r\nContent-Disposition: form-data; name="key"\r\n\r\na\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\npartial';
+  // Signed, so the cut-short body (not the missing credentials, judged when `file` starts) is what fails.
+  const fields = Object.entries(v1Fields({ policy: basicPolicy(), key: 'a' }))
+    .map(([name, value]) => `--b\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+    .join('');
+  const truncated = `${fields}--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\npartial`;
   await expectError(assert, await post(server, truncated, { 'content-type': 'multipart/form-data; boundary=b' }), {
     status: 400,
     code: 'MalformedPOSTRequest',

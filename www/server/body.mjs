@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createCrc64 } from './crc64.mjs';
+import { diskError } from './storage.mjs';
 
 /**
  * A pass-through that computes size, MD5, CRC-64 (and SHA-256 on request) of what flows by.
@@ -36,20 +37,34 @@ export function digestTransform({ maxBytes = Infinity, sha256 = false } = {}) {
   return transform;
 }
 
-/** Stream `source` into `file`; resolves with the digests, or null if the client went away. */
+/**
+ * Stream `source` into `file`; resolves with the digests, or null if the client went away.
+ * If the file cannot be written (a full disk), the rest of the body is read and discarded, so
+ * the answer still reaches a client that is sending, and the error is thrown (DiskFull for
+ * ENOSPC/EDQUOT).
+ */
 export async function receiveToFile(source, file, options) {
   const digest = digestTransform(options);
+  let gone = false;
+  // `pipe` passes the end on, not a broken connection: that has to stop the pipeline by hand.
+  const onGone = () => {
+    if (source.complete) return;
+    gone = true;
+    digest.destroy(new Error('the client closed the connection'));
+  };
+  source.on('error', onGone);
+  source.on('close', onGone);
+  source.pipe(digest);
   try {
-    await pipeline(source, digest, createWriteStream(file));
+    // `source` stays out of the pipeline, which would destroy it (and the answer) on a write error.
+    await pipeline(digest, createWriteStream(file));
   } catch (error) {
-    if (
-      source.destroyed ||
-      source.aborted ||
-      error.code === 'ERR_STREAM_PREMATURE_CLOSE' ||
-      error.code === 'ECONNRESET'
-    )
-      return null;
-    throw error;
+    source.unpipe(digest);
+    if (gone || source.destroyed) return null;
+    source.resume();
+    throw diskError(error);
+  } finally {
+    source.off('close', onGone);
   }
   return digest.result();
 }

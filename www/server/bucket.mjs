@@ -16,7 +16,7 @@ import { handleAbort, handleComplete, handleInitiate, handleListParts, handleUpl
 import { keyFromPath, validateObjectKey } from './object-key.mjs';
 import { createCredentialStore } from './oss-auth.mjs';
 import { handlePostObject } from './post-object.mjs';
-import { createStorage } from './storage.mjs';
+import { createStorage, diskError } from './storage.mjs';
 import { handleTestApi } from './test-api.mjs';
 
 export const DEFAULT_ACCESS_KEYS = Object.freeze({
@@ -35,6 +35,10 @@ export async function startBucketServer(options = {}) {
     testMode: false,
     maxSkewMs: 15 * 60 * 1000, // oss-spec §2, §1c
     log: false,
+    maxLogEntries: 10_000,
+    headersTimeoutMs: 60_000,
+    bodyTimeoutMs: 60_000,
+    requestTimeoutMs: 30 * 60_000,
     ...options,
   };
   if (!config.root) throw new TypeError('startBucketServer: options.root (a directory) is required');
@@ -53,8 +57,7 @@ export async function startBucketServer(options = {}) {
     hostId: '',
   };
 
-  const server = http.createServer((req, res) => handleRequest(app, req, res));
-  server.requestTimeout = 0; // big uploads may outlast Node's 5-minute default
+  const server = createHttpServer(app);
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -87,14 +90,71 @@ export async function startBucketServer(options = {}) {
   };
 }
 
+// ---------------------------------------------------------------- connections and timeouts
+
+// The request each socket is serving, so a timeout knows what it interrupts.
+const active = new WeakMap();
+
+/**
+ * Three limits keep slow or silent clients from holding connections: headers within
+ * `headersTimeoutMs`, the whole request within `requestTimeoutMs` (both enforced by Node), and no
+ * `bodyTimeoutMs` without a byte moving either way. A body cut short is answered like OSS
+ * (400 RequestTimeout) and the connection closed; a request being worked on is never cut.
+ */
+function createHttpServer(app) {
+  const { headersTimeoutMs, requestTimeoutMs, bodyTimeoutMs } = app.config;
+  // Node refuses a headers timeout longer than the request timeout; it checks both every interval.
+  const headersTimeout = requestTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs;
+  const shortest = Math.min(...[headersTimeout, requestTimeoutMs].filter((ms) => ms > 0), 120_000);
+  const server = http.createServer(
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, shortest / 4)),
+    },
+    (req, res) => handleRequest(app, req, res),
+  );
+  if (bodyTimeoutMs > 0) {
+    server.setTimeout(bodyTimeoutMs);
+    server.on('timeout', (socket) => {
+      const ctx = active.get(socket);
+      if (!ctx) return socket.destroy(); // between requests, or headers stalled
+      if (!ctx.req.complete && !ctx.res.headersSent) return answerTimeout(ctx);
+      if (!ctx.req.complete || ctx.res.headersSent) socket.destroy(); // refused and stalled, or not reading
+      // Otherwise the request is complete and being worked on: its answer will move the socket again.
+    });
+  }
+  server.on('clientError', (error, socket) => {
+    const ctx = active.get(socket);
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && ctx && !ctx.res.headersSent) return answerTimeout(ctx);
+    // Node's own answers for everything else (it hands them over once a listener exists).
+    if (socket.writable && socket.bytesWritten === 0 && error.code !== 'ECONNRESET') {
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+    }
+    socket.destroy();
+  });
+  return server;
+}
+
+function answerTimeout(ctx) {
+  ctx.res.setHeader('Connection', 'close');
+  ctx.res.once('finish', () => ctx.req.socket.destroy());
+  sendError(ctx, ossError('RequestTimeout'));
+}
+
 async function handleRequest(app, req, res) {
   const ctx = createContext(app, req, res);
+  active.set(req.socket, ctx);
+  res.once('close', () => {
+    if (active.get(req.socket) === ctx) active.delete(req.socket);
+  });
   try {
     setCommonHeaders(ctx);
     await route(ctx);
   } catch (error) {
     if (error === DROPPED || ctx.aborted || res.destroyed) return;
-    if (isOssError(error)) return sendError(ctx, error);
+    if (isOssError(diskError(error))) return sendError(ctx, diskError(error));
     console.error('[ossup bucket] internal error:', error);
     sendError(
       ctx,

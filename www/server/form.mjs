@@ -1,6 +1,7 @@
 // Receive a PostObject multipart/form-data body with busboy: fields in memory, the `file`
 // part streamed to a temp file with its digests. Nothing is judged here except the form's
-// own shape and limits (oss-spec §1); the caller decides what the fields mean.
+// own shape and limits (oss-spec §1); the caller decides what the fields mean, through the
+// `authenticate` hook before the first byte of `file` is stored, and after the body.
 
 import busboy from 'busboy';
 import { createWriteStream } from 'node:fs';
@@ -8,6 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestTransform, drainBody } from './body.mjs';
 import { ossError } from './errors.mjs';
+import { diskError } from './storage.mjs';
 
 export const FORM_LIMITS = {
   fieldNameBytes: 8 * 1024, // oss-spec §1 (EC 0006-00000110)
@@ -17,11 +19,17 @@ export const FORM_LIMITS = {
 
 /**
  * → { fields: Map(lowercase name → value, first occurrence wins), file: { path, filename,
- *     mimeType, size, overLimit, md5, crc64 } | null, partAfterFile, error, aborted }
+ *     mimeType, size, overLimit, md5, crc64 } | null, partAfterFile, error, aborted, auth }
+ *
+ * `authenticate(field, { filename })` runs when the `file` part starts, with every field before
+ * it; what it returns is `auth`. If it throws, or the form is already in error, or the disk is
+ * full, the promise resolves at once with `error` (so the answer goes out now) and the rest of
+ * the body is read and discarded: nothing more reaches the disk, and the client, still sending,
+ * gets to read the answer instead of a reset connection.
  */
-export function receiveForm(req, { tmpFile, maxFileBytes }) {
+export function receiveForm(req, { tmpFile, maxFileBytes, authenticate = () => undefined }) {
   return new Promise((resolve) => {
-    const form = { fields: new Map(), file: null, partAfterFile: false, error: null, aborted: false };
+    const form = { fields: new Map(), file: null, partAfterFile: false, error: null, aborted: false, auth: undefined };
     const fail = (error) => {
       form.error ??= error;
     };
@@ -51,6 +59,16 @@ export function receiveForm(req, { tmpFile, maxFileBytes }) {
       finished = true;
       pending.then(() => resolve(form));
     };
+    let fileClosed = Promise.resolve(); // the temp file's write stream, once it exists
+    const refuse = (error) => {
+      form.error ??= error;
+      if (finished) return;
+      finished = true;
+      req.unpipe(parser);
+      parser.destroy();
+      req.resume(); // discard the rest; Node keeps the connection for the answer
+      fileClosed.then(() => resolve(form)); // the caller removes the temp file after this
+    };
 
     // `afterFile` is decided when the part starts: a field read asynchronously must not
     // be mistaken for one that came after `file`.
@@ -69,17 +87,37 @@ export function receiveForm(req, { tmpFile, maxFileBytes }) {
 
     function startFile(stream, { filename, mimeType }) {
       form.file = { path: tmpFile, filename, mimeType };
+      stream.on('error', () => {}); // a refusal destroys the parser under this part; nothing to report
+      // Fields that arrived as parts with filenames are read asynchronously: wait for them.
+      const done = pending.then(() => {
+        if (form.error) return refuse(form.error);
+        try {
+          form.auth = authenticate((name) => form.fields.get(name), { filename });
+        } catch (error) {
+          return refuse(error);
+        }
+        return storeFile(stream);
+      });
+      pending = pending.then(() => done);
+    }
+
+    function storeFile(stream) {
       const digest = digestTransform({ maxBytes: maxFileBytes });
-      const done = pipeline(stream, digest, createWriteStream(tmpFile)).then(
+      const out = createWriteStream(tmpFile);
+      fileClosed = new Promise((resolveClosed) => out.once('close', resolveClosed));
+      return pipeline(stream, digest, out).then(
         () => Object.assign(form.file, digest.result()),
-        (error) =>
+        (error) => {
+          if (finished && form.error) return; // refused meanwhile; this is the fallout
+          const full = diskError(error);
+          if (full !== error) return refuse(full);
           fail(
             ossError('MalformedPOSTRequest', {
               message: `The body of your POST request is not well-formed multipart/form-data: ${error.message}`,
             }),
-          ),
+          );
+        },
       );
-      pending = pending.then(() => done);
     }
 
     // A part named `file` (case-insensitive, oss-spec §1) is the content, with or without a

@@ -82,7 +82,11 @@ export function record(ctx, status) {
   ctx.recorded = true;
   ctx.entry.status = status;
   ctx.entry.requestId = ctx.requestId;
-  ctx.app.requests.push(ctx.entry);
+  const { requests } = ctx.app;
+  requests.push(ctx.entry);
+  // A ring: the oldest entries go, so a long-running server's log stays bounded.
+  if (requests.length > ctx.app.config.maxLogEntries)
+    requests.splice(0, requests.length - ctx.app.config.maxLogEntries);
   const { log } = ctx.app.config;
   if (typeof log === 'function') log(ctx.entry);
   else if (log) {

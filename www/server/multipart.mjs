@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { drainBody, readBodyText, receiveToFile } from './body.mjs';
 import { crc64Combine, crc64Header } from './crc64.mjs';
 import { ossError } from './errors.mjs';
@@ -84,6 +85,10 @@ export async function handleUploadPart(ctx, key) {
   ctx.entry.uploadId = ctx.query.get('uploadId') ?? null;
   const partText = ctx.query.get('partNumber');
   if (/^\d+$/.test(partText ?? '')) ctx.entry.partNumber = Number(partText);
+  // The signature covers the headers only (the body through Content-MD5 / x-oss-content-sha256,
+  // checked after it arrives): judge it before a byte is stored. Node discards the unread body.
+  authenticateHeaders(ctx, key);
+  const partNumber = parsePartNumber(partText);
   const tmpFile = app.storage.tmpPath();
   try {
     const sha256Wanted =
@@ -94,8 +99,6 @@ export async function handleUploadPart(ctx, key) {
       return;
     }
     ctx.entry.bytes = body.size;
-    authenticateHeaders(ctx, key);
-    const partNumber = parsePartNumber(partText);
     if (body.overLimit) throw ossError('EntityTooLarge');
     checkBodyDigests(headers, body);
     const etag = body.md5.toString('hex').toUpperCase();
@@ -140,8 +143,8 @@ export async function handleComplete(ctx, key) {
   ctx.entry.op = 'CompleteMultipartUpload';
   const uploadId = ctx.query.get('uploadId');
   ctx.entry.uploadId = uploadId;
-  const text = await readBodyText(ctx.req, MAX_XML_BODY_BYTES);
   authenticateHeaders(ctx, key);
+  const text = await readBodyText(ctx.req, MAX_XML_BODY_BYTES);
   if (text === null) throw ossError('MalformedXML');
   const completeAll = headers['x-oss-complete-all']?.toLowerCase() === 'yes'; // §3: no body
   const listed = completeAll ? null : parseCompleteMultipartUpload(text);
@@ -231,24 +234,23 @@ function choosePartsToComplete(stored, listed) {
  * by reading the object again; the byte count is of what was written.
  */
 async function concatenateParts(storage, uploadId, parts, target) {
-  const out = createWriteStream(target);
   let crc = 0n;
   let size = 0;
-  try {
+  async function* bytes() {
     for (const part of parts) {
       let partSize = 0;
       for await (const chunk of createReadStream(storage.partPath(uploadId, part))) {
         partSize += chunk.length;
-        if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+        yield chunk;
       }
       if (partSize !== part.size)
         throw new Error(`part ${part.partNumber} on disk is ${partSize} bytes, not ${part.size}`);
       crc = crc64Combine(crc, BigInt(part.crc64), partSize);
       size += partSize;
     }
-  } finally {
-    await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
   }
+  // pipeline: a write error (a full disk) ends it with that error instead of a stalled 'drain'.
+  await pipeline(bytes, createWriteStream(target));
   return { size, crc64: crc };
 }
 

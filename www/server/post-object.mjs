@@ -18,7 +18,9 @@ const OBJECT_ACLS = new Set(['default', 'private', 'public-read', 'public-read-w
 export async function handlePostObject(ctx) {
   const tmpFile = ctx.app.storage.tmpPath();
   try {
-    const form = await receiveForm(ctx.req, { tmpFile, maxFileBytes: MAX_OBJECT_BYTES });
+    // The policy fields precede `file` (oss-spec §1): the signature is checked before a byte is stored.
+    const authenticate = (field) => authenticatePost(ctx, field);
+    const form = await receiveForm(ctx.req, { tmpFile, maxFileBytes: MAX_OBJECT_BYTES, authenticate });
     if (form.aborted) {
       ctx.aborted = true;
       return;
@@ -32,6 +34,7 @@ export async function handlePostObject(ctx) {
 async function postObject(ctx, form) {
   const { app } = ctx;
   const { bucket } = app.config;
+  ctx.entry.key = form.fields.get('key') ?? null;
   if (form.error) throw form.error;
   if (form.partAfterFile) {
     throw ossError('MalformedPOSTRequest', {
@@ -47,9 +50,8 @@ async function postObject(ctx, form) {
   }
   const field = (name) => form.fields.get(name);
   ctx.entry.bytes = file.size;
-  ctx.entry.key = field('key') ?? null;
 
-  const policy = authenticatePost(ctx, field);
+  const policy = form.auth; // authenticatePost, run by receiveForm when `file` started
   // oss-spec §1a: conditions see the unexpanded key; expiry is judged now that the body is in.
   checkPolicy(policy, { field, bucket, size: file.size, now: app.now() });
   if (file.overLimit) throw ossError('EntityTooLarge');
