@@ -12,7 +12,14 @@ import { crc64Header } from './crc64.mjs';
 import { isOssError, ossError } from './errors.mjs';
 import { applyLateFault, corruptCrc, createFaults, DROPPED, takeFault } from './faults.mjs';
 import { createContext, headerValue, sendEmpty, sendError, setCommonHeaders } from './http-context.mjs';
-import { handleAbort, handleComplete, handleInitiate, handleListParts, handleUploadPart } from './multipart.mjs';
+import {
+  authenticateHeaders,
+  handleAbort,
+  handleComplete,
+  handleInitiate,
+  handleListParts,
+  handleUploadPart,
+} from './multipart.mjs';
 import { keyFromPath, validateObjectKey } from './object-key.mjs';
 import { createCredentialStore } from './oss-auth.mjs';
 import { handlePostObject } from './post-object.mjs';
@@ -158,6 +165,8 @@ async function handleGetObject(ctx, key) {
   ctx.entry.op = req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
   await drainBody(req);
   validateObjectKey(key);
+  // Anonymous reads are allowed (public-read); a signed one is verified, STS session policy included.
+  if (ctx.headers.authorization !== undefined) authenticateHeaders(ctx, key);
   const opened = await app.storage.openObject(key);
   if (!opened) throw ossError('NoSuchKey', { extra: { Key: key } });
   const { meta, handle } = opened;

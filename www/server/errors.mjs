@@ -68,6 +68,8 @@ export const ERRORS = {
   RequestTimeTooSkewed: E(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', '0002-00000504', 'report'),
   RequestExpired: E(403, 'AccessDenied', 'Request has expired: x-oss-date is more than 7 days old.', UNKNOWN_EC, 'none'), // §1c validity ≤ 7 days
   BadRequestDate: E(403, 'AccessDenied', 'Invalid or missing date: send x-oss-date (or Date) in the required format.', '0002-00000502', 'ec-doc'),
+  // Aliyun EC page 0003-00000301: denied by the session policy the STS token was issued with (ram-policy.mjs).
+  StsPolicyDenied: E(403, 'AccessDenied', "Access denied by authorizer's policy.", '0003-00000301', 'ec-doc'),
   MissingAuthorization: E(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.', '0003-00000905', 'report'),
   BadAuthorization: E(400, 'InvalidArgument', 'Authorization header is invalid.', UNKNOWN_EC, 'none'),
   BadHeaderCredential: E(400, 'InvalidArgument', 'Invalid Credential in Authorization header.', '0002-00000213', 'ec-doc'), // §3

@@ -19,7 +19,7 @@ const MAX_PART_NUMBER = 10000; // oss-spec §3
 const MAX_XML_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Verify the Authorization header of a multipart call (oss-spec §2, §3). */
-function authenticateHeaders(ctx, key) {
+export function authenticateHeaders(ctx, key) {
   const { app } = ctx;
   return verifyHeaderAuth(
     {
@@ -30,6 +30,7 @@ function authenticateHeaders(ctx, key) {
       queryBytes: ctx.queryBytes,
       bucket: app.config.bucket,
       region: app.config.region,
+      sourceIp: ctx.req.socket.remoteAddress, // acs:SourceIp in STS session policies
     },
     { credentials: app.credentials, now: () => ctx.receivedAt, maxSkewMs: app.config.maxSkewMs },
   );

@@ -5,6 +5,7 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ossError } from './errors.mjs';
+import { enforceSessionPolicy, parseRamPolicy } from './ram-policy.mjs';
 
 /**
  * oss-spec §2: the sub-resources that enter the V1 CanonicalizedResource — oss2 2.19.1
@@ -38,24 +39,53 @@ const V4_MAX_AGE_MS = 7 * 24 * 3600 * 1000; // oss-spec §1c: validity at most 7
 // ---------------------------------------------------------------- credentials
 
 /**
- * Permanent keys (id → secret) plus STS credentials issued by this server.
- * `lookup` applies the STS rules of oss-spec §1b/§1d and returns the secret to verify with.
+ * Permanent keys (id → secret) plus STS credentials issued by this server. STS credentials are
+ * sealed, like Aliyun's: the token carries its AccessKeyId, expiry and session policy under an
+ * HMAC key made at start, and the secret is derived from the id, so the server keeps nothing per
+ * token (no store to grow or purge) and an old token is still recognised as expired.
+ * `lookup` applies the STS rules of oss-spec §1b/§1d and returns the secret to verify with;
+ * `authorize` applies the token's session policy (./ram-policy.mjs) to a verified request.
  */
 export function createCredentialStore({ accessKeys, now }) {
   const permanent = new Map(Object.entries(accessKeys));
-  const temporary = new Map(); // accessKeyId → { accessKeySecret, securityToken, expiresAt }
+  const sealKey = randomBytes(32);
+  const seal = (label, text) => hmac('sha256', sealKey, `${label}\n${text}`);
+  const idTag = (nonce) => seal('id', nonce).toString('hex').slice(0, 16);
+  const secretOf = (accessKeyId) => `ossup-fake-sts-secret-${seal('secret', accessKeyId).toString('hex').slice(0, 32)}`;
+  const TOKEN_PREFIX = 'ossupFakeStsToken/';
 
-  function issueSts({ ttlSeconds = 900 } = {}) {
-    const expiresAt = now() + ttlSeconds * 1000;
-    const credentials = {
-      accessKeyId: `STS.ossupFake${randomBytes(9).toString('hex')}`,
-      accessKeySecret: `ossup-fake-sts-secret-${randomBytes(16).toString('hex')}`,
+  /** `policy`: a RAM policy document (object or JSON), as AssumeRole's Policy; none = no limits. */
+  function issueSts({ durationSeconds, ttlSeconds = 900, policy } = {}) {
+    const seconds = durationSeconds ?? ttlSeconds;
+    if (!(Number.isFinite(seconds) && seconds > 0)) throw new TypeError('issueSts: durationSeconds must be positive');
+    const document = policy === undefined ? undefined : parseRamPolicy(policy).document;
+    const expiresAt = now() + seconds * 1000;
+    const nonce = randomBytes(9).toString('hex');
+    const accessKeyId = `STS.ossupFake${nonce}${idTag(nonce)}`;
+    const payload = Buffer.from(JSON.stringify({ id: accessKeyId, exp: expiresAt, policy: document })).toString('base64');
+    return {
+      accessKeyId,
+      accessKeySecret: secretOf(accessKeyId),
       // Real tokens are long standard base64 (with + / =); so is this one, to exercise escaping.
-      securityToken: `ossupFakeStsToken/${randomBytes(96).toString('base64')}`,
+      securityToken: `${TOKEN_PREFIX}${payload}.${seal('token', payload).toString('base64')}`,
       expiration: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
-    temporary.set(credentials.accessKeyId, { ...credentials, expiresAt });
-    return credentials;
+  }
+
+  function isIssuedId(accessKeyId) {
+    const match = /^STS\.ossupFake([0-9a-f]{18})([0-9a-f]{16})$/.exec(String(accessKeyId));
+    return Boolean(match) && safeEqual(match[2], idTag(match[1]));
+  }
+
+  /** The token's { id, exp, policy } if this server sealed it for `accessKeyId`, else null. */
+  function openToken(accessKeyId, securityToken) {
+    const text = String(securityToken);
+    const dot = text.lastIndexOf('.');
+    if (!text.startsWith(TOKEN_PREFIX) || dot < 0) return null;
+    const payload = text.slice(TOKEN_PREFIX.length, dot);
+    if (!safeEqual(text.slice(dot + 1), seal('token', payload).toString('base64'))) return null;
+    const claims = JSON.parse(Buffer.from(payload, 'base64').toString('utf8'));
+    return claims.id === accessKeyId ? claims : null;
   }
 
   /** `atMs`: when the request arrived; STS expiry is judged then, not after a long body. */
@@ -67,20 +97,31 @@ export function createCredentialStore({ accessKeys, now }) {
       if (hasToken) throw ossError('InvalidStsAccessKeyId', { extra: { OSSAccessKeyId: accessKeyId } });
       return permanent.get(accessKeyId);
     }
-    const sts = temporary.get(accessKeyId);
-    if (!sts) {
+    if (!isIssuedId(accessKeyId)) {
       throw ossError(hasToken ? 'InvalidStsAccessKeyId' : 'InvalidAccessKeyId', {
         extra: { OSSAccessKeyId: accessKeyId },
       });
     }
     // oss-spec §1d: a missing STS token reads as an unknown AccessKeyId.
     if (!hasToken) throw ossError('InvalidAccessKeyId', { extra: { OSSAccessKeyId: accessKeyId } });
-    if (!safeEqual(securityToken, sts.securityToken)) throw ossError('InvalidSecurityToken');
-    if (atMs > sts.expiresAt) throw ossError('SecurityTokenExpired');
-    return sts.accessKeySecret;
+    const claims = openToken(accessKeyId, securityToken);
+    if (!claims) throw ossError('InvalidSecurityToken');
+    if (atMs > claims.exp) throw ossError('SecurityTokenExpired');
+    return secretOf(accessKeyId);
   }
 
-  return { issueSts, lookup };
+  /**
+   * After the signature checked out: throws 403 AccessDenied unless the STS token's session
+   * policy allows the request (see enforceSessionPolicy). Permanent keys have no session policy.
+   */
+  function authorize(accessKeyId, securityToken, request) {
+    if (permanent.has(accessKeyId)) return;
+    const claims = openToken(accessKeyId, securityToken);
+    if (!claims) throw ossError('InvalidSecurityToken');
+    if (claims.policy !== undefined) enforceSessionPolicy(parseRamPolicy(claims.policy), request);
+  }
+
+  return { issueSts, lookup, authorize };
 }
 
 // ---------------------------------------------------------------- primitives
@@ -229,14 +270,23 @@ export function verifyPostV4({ field, credentials, region, now, maxSkewMs }) {
  * Verify the Authorization header of a multipart call (oss-spec §2, §3).
  * `request` = { method, headers (lowercase names, values already UTF-8 decoded), key,
  *               query: [[name, value], …] decoded, queryBytes: the same as raw bytes,
- *               bucket, region }. `now()` should be the time the request arrived.
+ *               bucket, region, sourceIp }. `now()` should be the time the request arrived.
+ * Then an STS token's session policy must allow the request (createCredentialStore's authorize).
  */
 export function verifyHeaderAuth(request, { credentials, now, maxSkewMs }) {
   const authorization = request.headers.authorization;
   if (!authorization) throw ossError('MissingAuthorization');
-  if (authorization.startsWith(`${V4_ALGORITHM} `)) return verifyHeaderV4(request, { credentials, now, maxSkewMs });
-  if (authorization.startsWith('OSS ')) return verifyHeaderV1(request, { credentials, now, maxSkewMs });
-  throw ossError('BadAuthorization');
+  let verified;
+  if (authorization.startsWith(`${V4_ALGORITHM} `)) verified = verifyHeaderV4(request, { credentials, now, maxSkewMs });
+  else if (authorization.startsWith('OSS ')) verified = verifyHeaderV1(request, { credentials, now, maxSkewMs });
+  else throw ossError('BadAuthorization');
+  credentials.authorize(verified.accessKeyId, header(request.headers, 'x-oss-security-token'), {
+    ...request,
+    has: (name) => request.query.some(([queryName]) => queryName === name),
+    header: (name) => header(request.headers, name),
+    now: now(),
+  });
+  return verified;
 }
 
 function header(headers, name) {

@@ -12,6 +12,7 @@ import { MAX_OBJECT_BYTES, objectHeadersFrom, userMetaFrom } from './object-meta
 import { pathFromKey, validateObjectKey } from './object-key.mjs';
 import { verifyPostV1, verifyPostV4 } from './oss-auth.mjs';
 import { checkPolicy, missingExactConditions, parsePolicy } from './policy.mjs';
+import { authorizePostObject } from './ram-policy.mjs';
 
 const OBJECT_ACLS = new Set(['default', 'private', 'public-read', 'public-read-write']);
 
@@ -56,6 +57,9 @@ async function postObject(ctx, form) {
 
   const key = validateObjectKey((field('key') ?? '').replaceAll('${filename}', file.filename ?? ''));
   ctx.entry.key = key;
+  const { region } = app.config;
+  const sourceIp = ctx.req.socket.remoteAddress;
+  authorizePostObject({ credentials: app.credentials, field, bucket, region, key, sourceIp, now: ctx.receivedAt });
   const successStatus = { 200: 200, 201: 201, 204: 204 }[field('success_action_status')] ?? 204; // §1 table
   const callback = field('callback') === undefined ? null : parseCallback(field('callback'));
   const acl = field('x-oss-object-acl');
