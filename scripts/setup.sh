@@ -90,4 +90,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm devDependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The example app server's own dependency (Aliyun's STS SDK), as a user who copies it installs it.
+lock=examples/server/package-lock.json
+if [ ! -d examples/server/node_modules ] || [ $lock -nt examples/server/node_modules/.package-lock.json ]; then
+  say "installing the example server's npm dependencies"
+  npm ci --prefix examples/server --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error
+fi
 say "ready ($OSSUP_RUST_ROUTE route)"
