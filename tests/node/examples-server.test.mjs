@@ -161,7 +161,14 @@ test('401 without a valid token, 429 with Retry-After past the per-user limit, 4
   const [accessKeyId, accessKeySecret] = Object.entries(DEFAULT_ACCESS_KEYS)[0];
   const app = await startAppServer({
     port: 0,
-    signing: { bucket: bucket.bucket, region: bucket.region, endpoint: bucket.url, accessKeyId, accessKeySecret },
+    signing: {
+      bucket: bucket.bucket,
+      region: bucket.region,
+      endpoint: bucket.url,
+      accessKeyId,
+      accessKeySecret,
+      issueSts: (options) => bucket.issueSts(options),
+    },
     authenticate: bearerJwt(JWT_SECRET),
     limits: { rateLimit: { capacity: 3, refillPerSecond: 0.05 } },
   });

@@ -57,9 +57,11 @@ function checkUploadRequest(body, { maxFileSize, allowedTypes }) {
     if (body[field] === undefined || body[field] === null || body[field] === '')
       throw new HttpError(400, 'MISSING_FIELD', `Say which file you want to upload: "${field}" is missing.`);
   }
-  // A lone surrogate cannot become UTF-8, so it cannot be part of an object key.
-  if (typeof name !== 'string' || name.length > 1024 || !name.isWellFormed())
+  if (typeof name !== 'string' || name.length > 1024)
     throw new HttpError(400, 'INVALID_NAME', 'The file name must be text of at most 1024 characters.');
+  // A lone surrogate cannot become UTF-8, so it cannot be part of an object key.
+  if (!name.isWellFormed())
+    throw new HttpError(400, 'INVALID_NAME', 'The file name has broken Unicode (half of an emoji or similar).');
   if (!Number.isSafeInteger(size) || size < 1)
     throw new HttpError(400, 'INVALID_SIZE', 'The file size must be a whole number of bytes, at least 1.');
   if (size > maxFileSize) {
