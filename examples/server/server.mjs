@@ -69,7 +69,10 @@ export function createAppHandler({ signing, authenticate, corsOrigins = [], limi
       }
     }
     if (!req.url.startsWith('/api/'))
-      return sendJson(res, 404, { code: 'NOT_FOUND', message: 'This server only answers /api/upload-form and /api/sts.' });
+      return sendJson(res, 404, {
+        code: 'NOT_FOUND',
+        message: 'This server only answers /api/upload-form and /api/sts.',
+      });
     let userId;
     try {
       userId = await authenticate(req);
@@ -80,7 +83,12 @@ export function createAppHandler({ signing, authenticate, corsOrigins = [], limi
     }
     if (!userId) {
       log(`${req.method} ${req.url.split('?')[0]} → 401`);
-      return sendJson(res, 401, { code: 'UNAUTHENTICATED', message: 'Sign in first.' }, { 'WWW-Authenticate': 'Bearer' });
+      return sendJson(
+        res,
+        401,
+        { code: 'UNAUTHENTICATED', message: 'Sign in first.' },
+        { 'WWW-Authenticate': 'Bearer' },
+      );
     }
     req.userId = userId;
     return api(req, res);

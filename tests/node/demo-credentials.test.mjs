@@ -39,7 +39,12 @@ function client(base) {
     return { status: response.status, json, text, headers: response.headers };
   };
   // The cookie is `<session id>.<server's HMAC>`; session() is the id.
-  return { call, session: () => cookie.split('=')[1].split('.')[0], cookie: () => cookie, setCookie: (value) => (cookie = value) };
+  return {
+    call,
+    session: () => cookie.split('=')[1].split('.')[0],
+    cookie: () => cookie,
+    setCookie: (value) => (cookie = value),
+  };
 }
 
 const decodePolicy = (fields) => JSON.parse(Buffer.from(fields.policy, 'base64').toString('utf8'));

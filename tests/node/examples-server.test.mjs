@@ -199,7 +199,11 @@ test('401 without a valid token, 429 with Retry-After past the per-user limit, 4
   assert.equal(limited.status, 429);
   assert.equal((await limited.json()).code, 'TOO_MANY_REQUESTS');
   assert.ok(Number(limited.headers.get('retry-after')) >= 1, limited.headers.get('retry-after'));
-  const sts = await fetch(`${app.url}/api/sts`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer('alice') }, body: '{}' });
+  const sts = await fetch(`${app.url}/api/sts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer('alice') },
+    body: '{}',
+  });
   assert.equal(sts.status, 429, 'STS shares the limit');
   assert.equal((await ask(bearer('bob'))).status, 200, 'another user has a bucket of their own');
 

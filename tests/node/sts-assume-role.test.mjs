@@ -71,7 +71,8 @@ async function startStandInSts(t, bucket, secrets = { [ACCESS_KEY_ID]: ACCESS_KE
       const nonce = req.headers['x-acs-signature-nonce'];
       const params = Object.fromEntries(new URL(req.url, 'http://sts').searchParams);
       calls.push({ method: req.method, action: req.headers['x-acs-action'], params, failure });
-      if (failure) return answer(400, { Code: failure, Message: `The request signature does not conform (${failure}).` });
+      if (failure)
+        return answer(400, { Code: failure, Message: `The request signature does not conform (${failure}).` });
       if (!nonce || nonces.has(nonce)) return answer(400, { Code: 'SignatureNonceUsed', Message: 'Nonce reused.' });
       nonces.add(nonce);
       if (req.headers['x-acs-action'] !== 'AssumeRole' || req.headers['x-acs-version'] !== '2015-04-01')
@@ -123,9 +124,19 @@ test('createAssumeRole: the SDK request carries a valid ACS3 signature and the s
   assert.deepEqual(JSON.parse(call.params.Policy), policy);
 
   // The credentials are confined by that policy on the bucket.
-  const inside = await signedRequest(bucket, { method: 'POST', key: 'users/alice/a.bin', query: { uploads: null }, credentials });
+  const inside = await signedRequest(bucket, {
+    method: 'POST',
+    key: 'users/alice/a.bin',
+    query: { uploads: null },
+    credentials,
+  });
   assert.equal(inside.status, 200);
-  const outside = await signedRequest(bucket, { method: 'POST', key: 'users/bob/a.bin', query: { uploads: null }, credentials });
+  const outside = await signedRequest(bucket, {
+    method: 'POST',
+    key: 'users/bob/a.bin',
+    query: { uploads: null },
+    credentials,
+  });
   assert.equal((await readError(outside)).ec, '0003-00000301');
 
   // A wrong secret: the stand-in refuses the signature and the SDK reports it.
@@ -165,9 +176,18 @@ test('the example server and the demo in real-bucket mode issue scoped STS throu
   assert.equal(answer.status, 200, await answer.clone().text());
   const credentials = await answer.json();
   assert.equal(credentials.keyPrefix, 'users/alice/');
-  assert.deepEqual(JSON.parse(sts.calls.at(-1).params.Policy), uploadSessionPolicy({ bucket: bucket.bucket, prefix: 'users/alice/' }));
+  assert.deepEqual(
+    JSON.parse(sts.calls.at(-1).params.Policy),
+    uploadSessionPolicy({ bucket: bucket.bucket, prefix: 'users/alice/' }),
+  );
   const { bucket: name, region, endpoint, keyPrefix } = credentials;
-  const uploader = ossup.createUploader({ bucket: name, region, endpoint, keyPrefix, credentials: async () => credentials });
+  const uploader = ossup.createUploader({
+    bucket: name,
+    region,
+    endpoint,
+    keyPrefix,
+    credentials: async () => credentials,
+  });
   const bytes = randomBytes(5000);
   const [result] = await uploader.upload([{ name: 'clip.mp4', data: bytes, type: 'video/mp4' }]);
   assert.equal(result.status, 'success', result.error && result.error.message);
@@ -176,7 +196,11 @@ test('the example server and the demo in real-bucket mode issue scoped STS throu
 
   const demo = await startDemo({ port: 0, realBucket: signing });
   t.after(() => demo.close());
-  const fromDemo = await fetch(`${demo.url}/api/sts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const fromDemo = await fetch(`${demo.url}/api/sts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.equal(fromDemo.status, 200, await fromDemo.clone().text());
   const demoCredentials = await fromDemo.json();
   assert.match(demoCredentials.keyPrefix, /^demo\/[0-9a-f]{16}\/$/);

@@ -45,10 +45,19 @@ async function expectDenied(response, action) {
 
 /** A PostObject of `bytes` at `key` signed with the STS credentials, V1 or V4. */
 function postWithSts(server, sts, key, bytes, { v4, extra = {} } = {}) {
-  const stsCredentials = { accessKeyId: sts.accessKeyId, accessKeySecret: sts.accessKeySecret, stsToken: sts.securityToken };
+  const stsCredentials = {
+    accessKeyId: sts.accessKeyId,
+    accessKeySecret: sts.accessKeySecret,
+    stsToken: sts.securityToken,
+  };
   const fields = v4
     ? v4Fields({ key, conditions: [{ bucket: server.bucket }], ...stsCredentials, extra })
-    : v1Fields({ key, policy: { expiration: inMinutes(10), conditions: [{ bucket: server.bucket }] }, ...stsCredentials, extra });
+    : v1Fields({
+        key,
+        policy: { expiration: inMinutes(10), conditions: [{ bucket: server.bucket }] },
+        ...stsCredentials,
+        extra,
+      });
   return post(server, buildForm(fields, { file: bytes, fileType: 'text/html' }));
 }
 
@@ -77,12 +86,27 @@ test('a token scoped to users/a/ uploads there with the real uploader, and is re
       assert.equal(read.status, 403, `${method} outside the prefix`);
       assert.equal(read.headers.get('x-oss-ec'), '0003-00000301');
     }
-    const list = await signedRequest(server, { method: 'GET', key: 'users/b/pending.bin', query: { uploadId }, v4, credentials: sts });
+    const list = await signedRequest(server, {
+      method: 'GET',
+      key: 'users/b/pending.bin',
+      query: { uploadId },
+      v4,
+      credentials: sts,
+    });
     await expectDenied(list, 'oss:ListParts');
-    const abort = await signedRequest(server, { method: 'DELETE', key: 'users/b/pending.bin', query: { uploadId }, v4, credentials: sts });
+    const abort = await signedRequest(server, {
+      method: 'DELETE',
+      key: 'users/b/pending.bin',
+      query: { uploadId },
+      v4,
+      credentials: sts,
+    });
     await expectDenied(abort, 'oss:AbortMultipartUpload');
     // Inside the prefix, but asking for an ACL the policy does not grant.
-    const acl = await postWithSts(server, sts, 'users/a/acl.txt', html, { v4, extra: { 'x-oss-object-acl': 'public-read' } });
+    const acl = await postWithSts(server, sts, 'users/a/acl.txt', html, {
+      v4,
+      extra: { 'x-oss-object-acl': 'public-read' },
+    });
     await expectDenied(acl, 'oss:PutObjectAcl');
   }
   assert.ok(!existsSync(server.objectPath('users/b/x')), 'nothing stored for users/b/x');
@@ -116,7 +140,10 @@ test('a token scoped to users/a/ uploads there with the real uploader, and is re
     assert.ok(result.key.startsWith('users/a/'), result.key);
     assert.deepEqual(await readFile(server.objectPath(result.key)), bytes);
   }
-  assert.ok(server.requests.some((r) => r.op === 'UploadPart' && r.status === 200), 'the large file went multipart');
+  assert.ok(
+    server.requests.some((r) => r.op === 'UploadPart' && r.status === 200),
+    'the large file went multipart',
+  );
   const own = await signedRequest(server, { method: 'GET', key: results[0].key, credentials: sts });
   assert.equal(own.status, 200);
   assert.deepEqual(Buffer.from(await own.arrayBuffer()), small);
@@ -146,7 +173,12 @@ test('Deny overrides Allow; `*` and `?` wildcards; action names compare case-ins
   }
   const init = await initiate(server, 'users/a/abort.bin', {});
   const uploadId = /<UploadId>([^<]+)</.exec(await init.text())[1];
-  const abort = await signedRequest(server, { method: 'DELETE', key: 'users/a/abort.bin', query: { uploadId }, credentials: sts });
+  const abort = await signedRequest(server, {
+    method: 'DELETE',
+    key: 'users/a/abort.bin',
+    query: { uploadId },
+    credentials: sts,
+  });
   await expectDenied(abort, 'oss:AbortMultipartUpload');
 
   // No statement at all for an action: an implicit deny, even on a public-read bucket.

@@ -38,7 +38,8 @@ const STS_DURATION = 900; // seconds: the shortest AssumeRole allows
  */
 export function uploadSessionPolicy({ bucket, prefix }) {
   const folder = normalizePrefix(prefix);
-  if (!folder || /[*?]/.test(folder)) throw new TypeError(`uploadSessionPolicy: unusable prefix ${JSON.stringify(prefix)}`);
+  if (!folder || /[*?]/.test(folder))
+    throw new TypeError(`uploadSessionPolicy: unusable prefix ${JSON.stringify(prefix)}`);
   return {
     Version: '1',
     Statement: [

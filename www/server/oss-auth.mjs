@@ -62,7 +62,9 @@ export function createCredentialStore({ accessKeys, now }) {
     const expiresAt = now() + seconds * 1000;
     const nonce = randomBytes(9).toString('hex');
     const accessKeyId = `STS.ossupFake${nonce}${idTag(nonce)}`;
-    const payload = Buffer.from(JSON.stringify({ id: accessKeyId, exp: expiresAt, policy: document })).toString('base64');
+    const payload = Buffer.from(JSON.stringify({ id: accessKeyId, exp: expiresAt, policy: document })).toString(
+      'base64',
+    );
     return {
       accessKeyId,
       accessKeySecret: secretOf(accessKeyId),

@@ -41,7 +41,8 @@ export function parseRamPolicy(document) {
       throw new TypeError('the policy is not valid JSON');
     }
   }
-  if (!policy || typeof policy !== 'object' || Array.isArray(policy)) throw new TypeError('the policy must be an object');
+  if (!policy || typeof policy !== 'object' || Array.isArray(policy))
+    throw new TypeError('the policy must be an object');
   if (policy.Version !== '1') throw new TypeError('the policy needs "Version": "1"');
   if (!Array.isArray(policy.Statement)) throw new TypeError('the policy needs a "Statement" list');
   const statements = policy.Statement.map((statement, index) => {
@@ -69,7 +70,10 @@ export function parseRamPolicy(document) {
 }
 
 function wildcard(pattern, flags) {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${source}$`, `s${flags}`);
 }
 
@@ -119,7 +123,7 @@ function ipv4(text) {
 
 function inRange(address, { network, mask }) {
   const value = ipv4(address);
-  return value !== null && ((value & mask) >>> 0) === network;
+  return value !== null && (value & mask) >>> 0 === network;
 }
 
 /** 'Allow', 'ExplicitDeny' or 'ImplicitDeny' for one action on one resource. */
