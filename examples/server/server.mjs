@@ -167,6 +167,8 @@ export function optionsFromEnv(env) {
   let authenticate;
   if (env.APP_JWT_SECRET) authenticate = bearerJwt(env.APP_JWT_SECRET);
   else if (env.DEV_GUEST === '1' && isLoopback(host)) authenticate = () => 'guest';
+  else if (env.DEV_GUEST === '1')
+    throw new Error(`DEV_GUEST=1 is for loopback only, not HOST=${host}: set APP_JWT_SECRET`);
   else throw new Error('set APP_JWT_SECRET (or DEV_GUEST=1 to try the examples on this machine): see README.md');
   const limits = {};
   if (env.MAX_FILE_SIZE) limits.maxFileSize = Number(env.MAX_FILE_SIZE);

@@ -217,7 +217,7 @@ export function createCredentialServer(options) {
     let status = 200;
     let code;
     try {
-      ensureSession(req, res);
+      if (!options.prefixFor) ensureSession(req, res); // the demo's visitors; an app server has its own login
       const handler = routes[route];
       if (!handler) {
         const known = Object.keys(routes).find((r) => r.endsWith(` ${path}`));

@@ -71,8 +71,9 @@ export function ensureSession(req, res) {
   const [id, mac] = String(found?.[1] ?? '').split('.');
   let valid = false;
   if (SESSION_ID.test(id ?? '') && mac) {
-    const expected = sessionMac('cookie', id);
-    const given = Buffer.from(mac, 'base64url');
+    // Compared as text: base64url has several spellings of the same bytes, the cookie only one.
+    const expected = Buffer.from(sessionMac('cookie', id).toString('base64url'));
+    const given = Buffer.from(mac);
     valid = given.length === expected.length && timingSafeEqual(given, expected);
   }
   let session = valid ? id : null;
