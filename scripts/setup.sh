@@ -3,7 +3,7 @@
 # checks first, so a second run takes seconds. Safe to run on a fresh Debian machine as root
 # (CI, these offline machines) and on a developer laptop with rustup.
 #
-# Two routes to a wasm32 Rust toolchain (see ../shared/TOOLCHAIN.md):
+# Two routes to a wasm32 Rust toolchain (the offline one is how these build machines work: no `rustup target add`):
 #   - ordinary: a rustup toolchain that already has `rustup target add wasm32-unknown-unknown`;
 #   - offline:  Debian's rustc-web + rust-web-src, with the wasm32 standard library built
 #               from source into the sysroot once.

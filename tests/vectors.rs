@@ -1,4 +1,4 @@
-//! Every vector in `../shared/oss-vectors.json` (computed by ali-oss, oss2 and
+//! Every vector in `tests/vectors/oss-vectors.json` (computed by ali-oss, oss2 and
 //! alibabacloud-oss-v2), one test per kind; a failure names the vector's id.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -10,7 +10,10 @@ use ossup::sign::{v1, v4, Credentials, Query, Request};
 use serde_json::Value;
 
 fn vectors(kind: &str) -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/oss-vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/oss-vectors.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let all: Value = serde_json::from_str(&text).unwrap();
     let found: Vec<Value> = all["vectors"]

@@ -4,31 +4,17 @@
 
 import OSS from 'ali-oss';
 import signUtils from 'ali-oss/lib/common/signUtils.js';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startBucketServer } from '../../www/server/bucket.mjs';
 
+export { loadVectors } from './test-data.mjs';
+
 export const ACCESS_KEY_ID = 'OSSUP_FAKE_ACCESS_KEY_ID';
 export const ACCESS_KEY_SECRET = 'ossup-fake-access-key-secret-local-only';
 export const BUCKET = 'ossup-local';
 export const REGION = 'cn-hangzhou';
-
-/**
- * The shared test vectors (oss-spec §8). Looked up in the repository first, then in the
- * shared spec folder beside it, then $OSSUP_VECTORS; a missing file fails loudly.
- */
-export function loadVectors() {
-  const candidates = [
-    process.env.OSSUP_VECTORS,
-    new URL('../vectors/oss-vectors.json', import.meta.url).pathname,
-    new URL('../../../shared/oss-vectors.json', import.meta.url).pathname,
-  ].filter(Boolean);
-  const found = candidates.find((file) => existsSync(file));
-  if (!found) throw new Error(`oss-vectors.json not found; looked in: ${candidates.join(', ')}`);
-  return JSON.parse(readFileSync(found, 'utf8')).vectors;
-}
 
 /** A server on port 0 in a fresh temp dir, closed and removed after the test `t`. */
 export async function startTestServer(t, options = {}) {

@@ -1,5 +1,5 @@
 // Shared helpers for the core-*.test.mjs files: the two builds of the package, the shared
-// vectors and spec (oss-spec §8), a seeded PRNG with reproducible per-case streams, and
+// vectors and spec (tests/vectors/, oss-spec §8), a seeded PRNG with reproducible per-case streams, and
 // generators for the awkward inputs the spec asks for (non-ASCII keys and policies, STS tokens,
 // spaces and `+` in keys, regions with and without `oss-`).
 //
@@ -8,8 +8,10 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { testData } from './test-data.mjs';
+
+export { loadVectors } from './test-data.mjs';
 
 export const require = createRequire(import.meta.url);
 
@@ -30,28 +32,12 @@ export function freshWasm2js(tag) {
   return import(`../../pkg/dist/wasm2js.mjs?instance=${encodeURIComponent(tag)}`);
 }
 
-function findShared(name, envName) {
-  const candidates = [
-    process.env[envName],
-    new URL(`../vectors/${name}`, import.meta.url).pathname,
-    new URL(`../../../shared/${name}`, import.meta.url).pathname,
-  ].filter(Boolean);
-  const found = candidates.find((file) => existsSync(file));
-  if (!found) throw new Error(`${name} not found; looked in: ${candidates.join(', ')}`);
-  return found;
-}
-
-/** Every vector of oss-vectors.json (oss-spec §8). */
-export function loadVectors() {
-  return JSON.parse(readFileSync(findShared('oss-vectors.json', 'OSSUP_VECTORS'), 'utf8')).vectors;
-}
-
 /**
  * The V1 sub-resource whitelist, read from the spec text itself (oss-spec §2), so the reference
  * signer in the tests does not share a copy with src/sign/v1.rs.
  */
 export function specSubResources() {
-  const spec = readFileSync(findShared('oss-spec.md', 'OSSUP_SPEC'), 'utf8');
+  const spec = testData('oss-spec.md');
   const line = spec.split('\n').find((l) => l.includes('The whitelist (oss2'));
   assert.ok(line, 'oss-spec §2 whitelist line not found');
   const list = line.slice(line.indexOf(':'), line.indexOf('. ', line.indexOf(':')));

@@ -2,7 +2,7 @@
 // default Message, and the extended error code (EC) that OSS puts in `<EC>` and `x-oss-ec`.
 //
 // Where an EC comes from matters, so each entry names its source:
-//   'spec'   — ../shared/oss-spec.md (§ given in the comment)
+//   'spec'   — tests/vectors/oss-spec.md (§ given in the comment)
 //   'ec-doc' — Aliyun's per-EC help page (https://help.aliyun.com/zh/oss/support/<EC>)
 //   'report' — an EC seen in a public error report or troubleshooting table, not a help page
 //   'none'   — no public source found; UNKNOWN_EC is sent so nobody mistakes a guess for OSS's value
