@@ -24,7 +24,13 @@ const sha256Hex = (data) => createHash('sha256').update(data).digest('hex');
 const percentEncode = (text) =>
   encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/** The V3 signature check: CanonicalRequest → StringToSign → HMAC-SHA256 with the caller's secret. */
+/**
+ * The V3 signature check ("V3 request structure and signature",
+ * https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature):
+ * CanonicalRequest = method, path, sorted percent-encoded query, `name:value\n` per signed header,
+ * SignedHeaders, hex SHA-256 of the body; StringToSign = "ACS3-HMAC-SHA256\n" + its hex SHA-256;
+ * Signature = hex HMAC-SHA256(AccessKeySecret, StringToSign).
+ */
 function verifyAcs3(req, body, secrets) {
   const match = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(
     req.headers.authorization ?? '',
@@ -70,6 +76,8 @@ async function startStandInSts(t, bucket, secrets = { [ACCESS_KEY_ID]: ACCESS_KE
       const failure = verifyAcs3(req, body, secrets);
       const nonce = req.headers['x-acs-signature-nonce'];
       const params = Object.fromEntries(new URL(req.url, 'http://sts').searchParams);
+      if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded'))
+        Object.assign(params, Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
       calls.push({ method: req.method, action: req.headers['x-acs-action'], params, failure });
       if (failure)
         return answer(400, { Code: failure, Message: `The request signature does not conform (${failure}).` });
