@@ -82,12 +82,23 @@ export interface PostFormOptions {
   /** Seconds from now (default 900). */
   expiresIn?: number;
   contentLengthRange?: [number, number];
+  /**
+   * `Content-Type` and `x-oss-content-type` of the object, both pinned; default: the type of the
+   * key's extension, or `application/octet-stream`. A fixed key whose extension belongs to
+   * another type is refused (KEY_TYPE_MISMATCH).
+   */
   contentType?: string;
+  /** Types the poster may choose from per file (`in` on both type fields; the poster sends both). */
   contentTypes?: string[];
   successActionStatus?: 200 | 201 | 204;
   /** Default true: a second upload to the key fails with 409 FileAlreadyExists. */
   forbidOverwrite?: boolean;
-  /** Other object headers as fields (Cache-Control, Content-Disposition, x-oss-object-acl …). */
+  /**
+   * Other object headers as fields, each pinned. Every form pins `Content-Disposition`
+   * (default `inline`), `Cache-Control`, `Content-Encoding`, `Expires`, `x-oss-tagging`
+   * (default empty: not set) and `x-oss-object-acl` (default `default`) whether given or not;
+   * `x-oss-storage-class` and `x-oss-server-side-encryption[-key-id]` only when given here.
+   */
   headers?: Record<string, string>;
   /** User metadata: `name` → field `x-oss-meta-name`. */
   meta?: Record<string, string>;
@@ -144,8 +155,18 @@ export function formatDates(now?: number): { iso: string; date: string; dateTime
 
 export function encodeCallback(callback: string | CallbackOptions): string;
 export function encodeCallbackVar(vars: Record<string, string>): string;
-/** `prefix/yyyy/mm/dd/<ms>-<16 hex>.<ext>` from 64 secure random bits. */
-export function objectKey(options?: { prefix?: string; name?: string; now?: number; dateFolders?: boolean }): string;
+/**
+ * `prefix/yyyy/mm/dd/<ms>-<16 hex>.<ext>` from 64 secure random bits. With `contentType` the
+ * extension comes from the type (`image/png` → `.png`, whatever `name` says), so the key agrees
+ * with the type `buildPostForm` pins; without it, from `name`.
+ */
+export function objectKey(options?: {
+  prefix?: string;
+  name?: string;
+  contentType?: string;
+  now?: number;
+  dateFolders?: boolean;
+}): string;
 export function validateKey(key: string): string;
 export function normalizePrefix(prefix: string): string;
 /** CRC-64/XZ as a decimal string (`x-oss-hash-crc64ecma`). */
