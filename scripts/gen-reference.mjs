@@ -173,7 +173,7 @@ export const WHAT_TO_DO = {
   ],
   KEY_TYPE_MISMATCH: [
     'Object keys, dates and checksums (core)',
-    "`buildPostForm` was given a fixed `key` whose extension belongs to another content type than the one the form pins (`a.html` as `image/png`): a browser or server could treat the object as what its name says. Name the key with `objectKey({ prefix, name, contentType })`, which takes the extension from the type; `.html`, `.svg`, `.js`, `.php` and the other active-content extensions pass only with their own type.",
+    '`buildPostForm` was given a fixed `key` whose extension belongs to another content type than the one the form pins (`a.html` as `image/png`): a browser or server could treat the object as what its name says. Name the key with `objectKey({ prefix, name, contentType })`, which takes the extension from the type; `.html`, `.svg`, `.js`, `.php` and the other active-content extensions pass only with their own type.',
   ],
   INVALID_DATE: [
     'Object keys, dates and checksums (core)',

@@ -127,21 +127,35 @@ async function assertPinned(bucketUrl, fields, { contentType = 'image/png', labe
 describe('a leaked form uploads one file of one type: every object-header field is pinned', () => {
   test("V4, server-signed by the demo's /api/upload-form", async (t) => {
     const server = await demoServer(t);
-    const { status, json } = await uploadForm(server.api, { name: 'a.png', size: BYTES.length, contentType: 'image/png' });
+    const { status, json } = await uploadForm(server.api, {
+      name: 'a.png',
+      size: BYTES.length,
+      contentType: 'image/png',
+    });
     assert.equal(status, 200, JSON.stringify(json));
     await assertPinned(server.bucketUrl, json.fields, { label: 'demo V4' });
   });
 
   test('V4, server-signed by examples/server', async (t) => {
     const server = await exampleServer(t);
-    const { status, json } = await uploadForm(server.api, { name: 'a.png', size: BYTES.length, contentType: 'image/png' });
+    const { status, json } = await uploadForm(server.api, {
+      name: 'a.png',
+      size: BYTES.length,
+      contentType: 'image/png',
+    });
     assert.equal(status, 200, JSON.stringify(json));
     await assertPinned(server.bucketUrl, json.fields, { label: 'examples/server V4' });
   });
 
   test('V1 with the permanent key, and V4 with STS credentials (full entry and ossup/post)', async (t) => {
     const server = await demoServer(t);
-    const sts = await (await fetch(`${server.api}/api/sts`, { method: 'POST', body: '{}' })).json();
+    const answer = await fetch(`${server.api}/api/sts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const sts = await answer.json();
+    assert.equal(answer.status, 200, JSON.stringify(sts));
     const base = {
       region: server.bucket.region,
       bucket: server.bucket.bucket,
@@ -227,7 +241,13 @@ describe('the local bucket applies each object-header field as OSS does', () => 
       assert.equal(got.get('x-oss-server-side-encryption-key-id'), 'fake-kms-key', method);
     }
     // Fields a caller pins only when set: a hostile storage class on that form is refused too.
-    const again = full.buildPostForm({ ...{ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }, region: server.bucket.region, key: `${key}.2`, contentType: 'text/plain', headers: { 'x-oss-storage-class': 'IA' } });
+    const again = full.buildPostForm({
+      ...{ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET },
+      region: server.bucket.region,
+      key: `${key}.2`,
+      contentType: 'text/plain',
+      headers: { 'x-oss-storage-class': 'IA' },
+    });
     const changed = await postFields(server.bucketUrl, replaced(again.fields, 'x-oss-storage-class', 'Archive'));
     assert.equal(changed.status, 403, changed.body);
   });
@@ -252,7 +272,10 @@ describe('the local bucket applies each object-header field as OSS does', () => 
     assert.equal(both.status, 200, both.body);
     assert.equal((await fetch(objectUrl(server.bucketUrl, 't/a'))).headers.get('content-type'), 'image/png');
     // A list names both fields: leaving one out is EC 0006-00000226 (the field is not in the form).
-    const one = await postFields(server.bucketUrl, [...Object.entries(policyFor('t/b')), ['Content-Type', 'image/png']]);
+    const one = await postFields(server.bucketUrl, [
+      ...Object.entries(policyFor('t/b')),
+      ['Content-Type', 'image/png'],
+    ]);
     assert.equal(one.status, 403, one.body);
     assert.match(one.body, /<EC>0006-00000226<\/EC>/);
     assert.match(one.body, /x-oss-content-type/);
@@ -306,7 +329,12 @@ describe('the key extension agrees with the pinned type', () => {
   }
 
   test('buildPostForm refuses a fixed key whose extension belongs to another type, in both entries', () => {
-    const base = { accessKeyId: 'FAKE_ID', accessKeySecret: 'fake-secret', region: 'cn-hangzhou', now: Date.UTC(2026, 0, 1) };
+    const base = {
+      accessKeyId: 'FAKE_ID',
+      accessKeySecret: 'fake-secret',
+      region: 'cn-hangzhou',
+      now: Date.UTC(2026, 0, 1),
+    };
     for (const entry of [full, post]) {
       for (const [key, contentType] of [
         ['x.html', 'image/png'],
