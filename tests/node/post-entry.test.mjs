@@ -915,6 +915,7 @@ describe('post forms against the local verifying bucket server', () => {
         region: `oss-${server.region}`,
         bucket: server.bucket,
         keyPrefix: '/sts/user-7',
+        contentType: 'image/png', // pinned: without it a prefix form pins application/octet-stream
         contentLengthRange: [1, 100_000],
         expiresIn: 300,
       });
