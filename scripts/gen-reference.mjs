@@ -516,7 +516,9 @@ export function collectCoreErrors(root = ROOT) {
       const arm = new RegExp(`Error::${variant}\\b[\\s\\S]*?(?=\\n\\s*Error::|\\n\\s*\\}\\s*\\n\\s*\\}|$)`).exec(
         display[1],
       );
-      if (arm) messages = [...arm[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\\\/g, '\\'));
+      // As Rust writes them: `\"` is a quote, `{{`/`}}` a literal brace (`{name}` stays a placeholder).
+      const unescape = (m) => m.replace(/\\\\/g, '\\').replace(/\\"/g, '"').replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+      if (arm) messages = [...arm[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unescape(m[1]));
     }
     return {
       code,

@@ -35,6 +35,7 @@ const HOSTILE = [
   ['x-oss-tagging', 'owner=attacker'],
   ['x-oss-forbid-overwrite', 'false'],
   ['success_action_status', '201'],
+  ['key', 'evil/a.html'],
 ];
 
 async function tempDir(t, name) {
@@ -121,7 +122,9 @@ async function assertPinned(bucketUrl, fields, { contentType = 'image/png', labe
     if (method === 'GET') assert.ok(Buffer.from(await response.arrayBuffer()).equals(BYTES), `${label}: bytes`);
   }
   // x-oss-forbid-overwrite is pinned to true: the same form cannot replace the object.
-  assert.equal((await postFields(bucketUrl, Object.entries(fields), Buffer.from('other'))).status, 400);
+  const again = await postFields(bucketUrl, Object.entries(fields));
+  assert.equal(again.status, 409, again.body);
+  assert.match(again.body, /<Code>FileAlreadyExists<\/Code>/);
 }
 
 describe('a leaked form uploads one file of one type: every object-header field is pinned', () => {
