@@ -271,7 +271,8 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
             fields.push(("x-oss-content-type".into(), content_type.to_string()));
         }
     }
-    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(o.headers.len());
+    // Taken out as PINNED_HEADERS use them; the rest are pinned after those, in the given order.
+    let mut headers: Vec<Option<(&str, &str)>> = Vec::with_capacity(o.headers.len());
     for (name, value) in &o.headers {
         check_field_name("headers", name)?;
         check_field_value("headers", value)?;
@@ -285,20 +286,26 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
                 format!("cannot set \"{name}\": it has its own option (key, contentType, meta, callback, ...)"),
             ));
         }
-        if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        if headers
+            .iter()
+            .flatten()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             return Err(Error::invalid(
                 "headers",
                 format!("names \"{name}\" twice (field names are case-insensitive)"),
             ));
         }
-        headers.push((name, value));
+        headers.push(Some((name, value)));
     }
     for (name, default) in PINNED_HEADERS {
-        let given = headers.iter().position(|(n, _)| n.eq_ignore_ascii_case(name));
-        let value = given.map_or(default, |i| headers.remove(i).1);
-        pin(&mut fields, name, value);
+        let given = headers
+            .iter_mut()
+            .find(|h| h.is_some_and(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .and_then(Option::take);
+        pin(&mut fields, name, given.map_or(default, |(_, value)| value));
     }
-    for (name, value) in headers {
+    for (name, value) in headers.into_iter().flatten() {
         pin(&mut fields, name, value);
     }
     for (name, value) in &o.meta {
@@ -549,7 +556,10 @@ mod tests {
         ];
         assert!(build_post_form(&o).is_err(), "a header named twice");
         o.headers = vec![("X-Oss-Content-Type".into(), "text/html".into())];
-        assert!(build_post_form(&o).is_err(), "x-oss-content-type is contentType's");
+        assert!(
+            build_post_form(&o).is_err(),
+            "x-oss-content-type is contentType's"
+        );
 
         // A list: both type fields get the same `in` condition.
         o.headers = Vec::new();
@@ -563,13 +573,19 @@ mod tests {
     fn the_key_extension_agrees_with_the_pinned_type() {
         let mut o = FormOptions::new(credentials(None), "cn-hangzhou", 1_701_605_532_000);
         let code = |o: &FormOptions| build_post_form(o).err().map(|e| e.code());
-        for key in ["x.html", "a/b.SVG", "p.php", "x.htm", "x.js", "x.xml", "x.aspx", "x.jpg"] {
+        for key in [
+            "x.html", "a/b.SVG", "p.php", "x.htm", "x.js", "x.xml", "x.aspx", "x.jpg",
+        ] {
             o.key = Some(key.into());
             o.content_type = Some("image/png".into());
             assert_eq!(code(&o), Some("KEY_TYPE_MISMATCH"), "{key}");
             o.content_type = None;
             o.content_types = vec!["image/png".into()];
-            let expected = if key.ends_with(".jpg") { None } else { Some("KEY_TYPE_MISMATCH") };
+            let expected = if key.ends_with(".jpg") {
+                None
+            } else {
+                Some("KEY_TYPE_MISMATCH")
+            };
             assert_eq!(code(&o), expected, "{key} with a list");
             o.content_types = Vec::new();
         }
@@ -581,7 +597,10 @@ mod tests {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-        assert!(message.contains("objectKey({ name, contentType })"), "{message}");
+        assert!(
+            message.contains("objectKey({ name, contentType })"),
+            "{message}"
+        );
         for (key, content_type) in [
             ("x.png", "image/png"),
             ("x.PNG", "image/png; q=1"),

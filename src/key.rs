@@ -118,11 +118,20 @@ pub const MIME_TYPES: [(&str, &str); 65] = [
     ("silk", "audio/silk"),
     ("pdf", "application/pdf"),
     ("doc", "application/msword"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
     ("xls", "application/vnd.ms-excel"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     ("ppt", "application/vnd.ms-powerpoint"),
-    ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
     ("txt", "text/plain"),
     ("csv", "text/csv"),
     ("md", "text/markdown"),
@@ -155,15 +164,11 @@ pub const ACTIVE_EXTENSIONS: [&str; 11] = [
     "html", "htm", "xhtml", "svg", "xml", "js", "mjs", "php", "jsp", "asp", "aspx",
 ];
 
-/// A content type without parameters, lower-cased (`Text/HTML; charset=utf-8` → `text/html`);
-/// ASCII rules only, so the JS twin reads it alike.
-pub fn type_essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim_matches([' ', '\t'])
-        .to_ascii_lowercase()
+/// A content type without parameters or surrounding ASCII white space (`Text/HTML; charset=utf-8`
+/// → `Text/HTML`), compared case-insensitively; ASCII rules only, so the JS twin reads it alike.
+fn type_essence(content_type: &str) -> &str {
+    let end = content_type.find(';').unwrap_or(content_type.len());
+    content_type.get(..end).unwrap_or_default().trim_ascii()
 }
 
 /// The content type of an extension (`png` → `image/png`), if the table has it.
@@ -176,7 +181,7 @@ pub fn extension_of_type(content_type: &str) -> Option<&'static str> {
     let essence = type_essence(content_type);
     MIME_TYPES
         .iter()
-        .find(|(_, t)| *t == essence)
+        .find(|(_, t)| t.eq_ignore_ascii_case(essence))
         .map(|(e, _)| *e)
 }
 
@@ -188,7 +193,7 @@ pub fn extension_fits(ext: &str, content_type: &str) -> bool {
     for (e, t) in MIME_TYPES.iter() {
         if *e == ext {
             known = true;
-            if *t == essence {
+            if t.eq_ignore_ascii_case(essence) {
                 return true;
             }
         }
@@ -302,13 +307,25 @@ mod tests {
             .unwrap_or_default()
         };
         assert_eq!(key("a.html", Some("image/png")), "5-0000000000000000.png");
-        assert_eq!(key("a.svg", Some("Image/JPEG; q=1")), "5-0000000000000000.jpg");
+        assert_eq!(
+            key("a.svg", Some("Image/JPEG; q=1")),
+            "5-0000000000000000.jpg"
+        );
         assert_eq!(key("a.php", Some("video/mp4")), "5-0000000000000000.mp4");
         assert_eq!(key("a.png", Some("text/html")), "5-0000000000000000.html");
         // A type the table does not know keeps an extension that cannot contradict it, only.
-        assert_eq!(key("a.dat", Some("application/x-foo")), "5-0000000000000000.dat");
-        assert_eq!(key("a.html", Some("application/x-foo")), "5-0000000000000000");
-        assert_eq!(key("a.png", Some("application/x-foo")), "5-0000000000000000");
+        assert_eq!(
+            key("a.dat", Some("application/x-foo")),
+            "5-0000000000000000.dat"
+        );
+        assert_eq!(
+            key("a.html", Some("application/x-foo")),
+            "5-0000000000000000"
+        );
+        assert_eq!(
+            key("a.png", Some("application/x-foo")),
+            "5-0000000000000000"
+        );
         assert_eq!(key("a.html", None), "5-0000000000000000.html");
     }
 
@@ -319,10 +336,16 @@ mod tests {
         assert!(extension_fits("m4v", "video/mp4"));
         assert!(!extension_fits("png", "text/html"));
         assert!(!extension_fits("jpg", "image/png"));
-        assert!(extension_fits("dat", "image/png"), "an unknown extension says nothing");
+        assert!(
+            extension_fits("dat", "image/png"),
+            "an unknown extension says nothing"
+        );
         for ext in ACTIVE_EXTENSIONS {
             for content_type in ["image/png", "application/octet-stream", "text/plain", ""] {
-                assert!(!extension_fits(ext, content_type), "{ext} as {content_type}");
+                assert!(
+                    !extension_fits(ext, content_type),
+                    "{ext} as {content_type}"
+                );
             }
             let own = type_of_extension(ext).unwrap_or_default();
             assert!(extension_fits(ext, own), "{ext} as {own}");
@@ -334,7 +357,10 @@ mod tests {
             assert!(extension_fits(ext, content_type));
             let first = extension_of_type(content_type).unwrap_or_default();
             assert!(extension_fits(first, content_type));
-            assert_eq!(content_type, type_essence(content_type));
+            assert_eq!(
+                content_type,
+                type_essence(content_type).to_ascii_lowercase()
+            );
         }
     }
 

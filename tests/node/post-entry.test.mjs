@@ -556,6 +556,9 @@ describe('the MIME tables of both entries agree', () => {
     ' image/png ;q=1',
     '\timage/JPEG',
     'image/png\u00a0',
+    'image/png\n',
+    '\fimage/gif\r',
+    '\u000bimage/gif',
   ];
   const now = Date.UTC(2026, 0, 1);
 
@@ -572,8 +575,10 @@ describe('the MIME tables of both entries agree', () => {
           label,
         );
         if (p.error) {
-          assert.equal(p.error.code, 'KEY_TYPE_MISMATCH', `${label}: ${p.error.message}`);
-          mismatches++;
+          // (a type with a line break is no field value at all: INVALID_OPTION)
+          const expected = /[\r\n]/.test(contentType) ? 'INVALID_OPTION' : 'KEY_TYPE_MISMATCH';
+          assert.equal(p.error.code, expected, `${label}: ${p.error.message}`);
+          if (expected === 'KEY_TYPE_MISMATCH') mismatches++;
         } else {
           assertSameForm(p.value, full.buildPostForm(o), label);
           assert.equal(p.value.fields['Content-Type'], p.value.fields['x-oss-content-type'], label);

@@ -244,9 +244,9 @@ const MIME_TYPES = [
 // Content that runs when served: never stored under a type that is not its own.
 const ACTIVE_EXTENSIONS = ['html', 'htm', 'xhtml', 'svg', 'xml', 'js', 'mjs', 'php', 'jsp', 'asp', 'aspx'];
 
-/** `Text/HTML; charset=utf-8` → `text/html` (ASCII rules only, as src/key.rs type_essence). */
+/** `Text/HTML; charset=utf-8` → `text/html`: ASCII rules only, as src/key.rs type_essence (trim_ascii). */
 function typeEssence(contentType) {
-  return asciiLower(contentType.split(';')[0].replace(/^[ \t]+|[ \t]+$/g, ''));
+  return asciiLower(contentType.split(';')[0].replace(/^[ \t\n\f\r]+|[ \t\n\f\r]+$/g, ''));
 }
 
 function typeOfExtension(ext) {
