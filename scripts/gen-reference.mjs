@@ -171,6 +171,10 @@ export const WHAT_TO_DO = {
     'Object keys, dates and checksums (core)',
     "The object key (or prefix) breaks OSS's rules: 1–1023 bytes of UTF-8, no leading `/` or `\\`, no `.`/`..` segment, no control characters. Use `objectKey()` to make keys from user file names.",
   ],
+  KEY_TYPE_MISMATCH: [
+    'Object keys, dates and checksums (core)',
+    '`buildPostForm` was given a fixed `key` whose extension belongs to another content type than the one the form pins (`a.html` as `image/png`): a browser or server could treat the object as what its name says. Name the key with `objectKey({ prefix, name, contentType })`, which takes the extension from the type; `.html`, `.svg`, `.js`, `.php` and the other active-content extensions pass only with their own type.',
+  ],
   INVALID_DATE: [
     'Object keys, dates and checksums (core)',
     'Pass `expiration` as ISO-8601 UTC (`2030-01-01T00:00:00Z`) or milliseconds, and V4 dates as `yyyymmdd`; V4 forms expire within 7 days.',
@@ -512,7 +516,9 @@ export function collectCoreErrors(root = ROOT) {
       const arm = new RegExp(`Error::${variant}\\b[\\s\\S]*?(?=\\n\\s*Error::|\\n\\s*\\}\\s*\\n\\s*\\}|$)`).exec(
         display[1],
       );
-      if (arm) messages = [...arm[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\\\/g, '\\'));
+      // As Rust writes them: `\"` is a quote, `{{`/`}}` a literal brace (`{name}` stays a placeholder).
+      const unescape = (m) => m.replace(/\\\\/g, '\\').replace(/\\"/g, '"').replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+      if (arm) messages = [...arm[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unescape(m[1]));
     }
     return {
       code,

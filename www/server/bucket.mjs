@@ -183,12 +183,15 @@ async function handleGetObject(ctx, key) {
     );
     res.setHeader('Last-Modified', new Date(meta.lastModified).toUTCString());
     res.setHeader('x-oss-object-type', meta.objectType);
-    res.setHeader('x-oss-storage-class', 'Standard');
+    res.setHeader('x-oss-storage-class', meta.storageClass ?? 'Standard');
     const optional = {
       'Cache-Control': meta.cacheControl,
       'Content-Disposition': meta.contentDisposition,
       'Content-Encoding': meta.contentEncoding,
       Expires: meta.expires,
+      'x-oss-tagging-count': meta.tagCount ? String(meta.tagCount) : undefined,
+      'x-oss-server-side-encryption': meta.encryption,
+      'x-oss-server-side-encryption-key-id': meta.encryptionKeyId,
     };
     for (const [name, value] of Object.entries(optional))
       if (value !== undefined) res.setHeader(name, headerValue(value));

@@ -153,7 +153,9 @@ export function createCredentialServer(options) {
   async function uploadForm(req) {
     const request = checkUploadRequest(await readJson(req), limits);
     limitRate(req);
-    const key = objectKey({ prefix: prefixFor(req), name: request.name });
+    // The extension comes from the type the form pins, never from the client's file name
+    // (`a.html` sent as image/png is stored as ….png).
+    const key = objectKey({ prefix: prefixFor(req), name: request.name, contentType: request.contentType });
     const { fields, expiration } = buildPostForm({
       accessKeyId,
       accessKeySecret,

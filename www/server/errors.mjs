@@ -35,6 +35,9 @@ export const ERRORS = {
   AnonymousWriteDenied: E(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.', '0003-00000905', 'report'),
   BadCallback: E(400, 'InvalidArgument', 'The callback configuration is not valid.', UNKNOWN_EC, 'none'), // §4
   BadObjectAcl: E(400, 'InvalidArgument', 'no such bucket access control exists', UNKNOWN_EC, 'none'),
+  BadStorageClass: E(400, 'InvalidArgument', 'Invalid storage class: Standard, IA, Archive, ColdArchive or DeepColdArchive.', UNKNOWN_EC, 'none'),
+  BadTagging: E(400, 'InvalidArgument', 'Invalid tagging: at most 10 tags written as k1=v1&k2=v2.', UNKNOWN_EC, 'none'),
+  BadEncryption: E(400, 'InvalidEncryptionAlgorithmError', 'The encryption request you specified is not valid. Supported value: AES256/KMS/SM4.', UNKNOWN_EC, 'none'),
 
   // --- Policy (oss-spec §1a) ---
   PolicyBadJson: E(400, 'InvalidPolicyDocument', 'Invalid Policy: Invalid JSON.', UNKNOWN_EC, 'none'),
@@ -53,6 +56,8 @@ export const ERRORS = {
   PolicyConditionType: E(400, 'InvalidPolicyDocument', 'Invalid Policy: A condition value has the wrong type.', '0006-00000224', 'ec-doc'),
   PolicyExpired: E(403, 'AccessDenied', 'Invalid according to Policy: Policy expired.', '0006-00000213', 'spec'),
   PolicyConditionFailed: E(403, 'AccessDenied', 'Invalid according to Policy: Policy Condition failed.', '0006-00000227', 'spec'),
+  // The EC page says only "a field named in conditions is not in the form"; status and Code as for -227.
+  PolicyFieldNotInForm: E(403, 'AccessDenied', 'Invalid according to Policy: Policy Condition failed: a field in the conditions is not in the form.', '0006-00000226', 'ec-doc'),
   // oss-spec §1d: both directions of content-length-range carry Code EntityTooLarge; the EC tells them apart.
   EntityTooLarge: E(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', '0006-00000003', 'spec'),
   EntityBelowMin: E(400, 'EntityTooLarge', 'Your proposed upload is smaller than the minimum allowed size.', '0006-00000004', 'spec'),
