@@ -208,8 +208,8 @@ pub struct KeyOptions {
     pub prefix: String,
     /// Original file name or path, for the extension only.
     pub name: String,
-    /// The content type the object will be stored as: when given, the extension comes from
-    /// it ([`extension_of_type`]), not from `name`, so the key agrees with the pinned type.
+    /// The content type the object will be stored as: when given, the key's extension agrees
+    /// with it: the name's, if it is one of the type's, otherwise [`extension_of_type`]'s.
     pub content_type: Option<String>,
     /// Insert `yyyy/mm/dd/` after the prefix (UTC).
     pub date_folders: bool,
@@ -240,8 +240,12 @@ pub fn object_key(options: &KeyOptions, random: &[u8]) -> Result<String> {
     key.push('-');
     key.push_str(&hex(&random[..RANDOM_BYTES]));
     let ext = match &options.content_type {
-        Some(content_type) => match extension_of_type(content_type) {
-            Some(ext) => Some(ext.to_string()),
+        // A name whose known extension already fits the type keeps it (`a.jpeg` stays .jpeg).
+        Some(content_type) => match extension(&options.name)
+            .filter(|ext| type_of_extension(ext).is_some() && extension_fits(ext, content_type))
+            .or_else(|| extension_of_type(content_type).map(str::to_string))
+        {
+            Some(ext) => Some(ext),
             // A type the table does not know keeps only an extension the table does not know
             // either: one that cannot contradict the type.
             None => extension(&options.name).filter(|ext| {
@@ -313,6 +317,13 @@ mod tests {
         );
         assert_eq!(key("a.php", Some("video/mp4")), "5-0000000000000000.mp4");
         assert_eq!(key("a.png", Some("text/html")), "5-0000000000000000.html");
+        // A name whose extension is one of the type's keeps it.
+        assert_eq!(key("a.JPEG", Some("image/jpeg")), "5-0000000000000000.jpeg");
+        assert_eq!(key("b.m4v", Some("video/mp4")), "5-0000000000000000.m4v");
+        assert_eq!(
+            key("c.csv", Some("application/vnd.ms-excel")),
+            "5-0000000000000000.xls"
+        );
         // A type the table does not know keeps an extension that cannot contradict it, only.
         assert_eq!(
             key("a.dat", Some("application/x-foo")),

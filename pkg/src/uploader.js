@@ -501,7 +501,8 @@ export function createUploader(options) {
             );
           }
           const key = typeof uploadOptions.key === 'function' ? uploadOptions.key(f, entry.index) : undefined;
-          entry.proposedKey = key || objectKey({ prefix: options.keyPrefix || '', name: f.name });
+          // With the type, the key's extension agrees with what the form pins (KEY_TYPE_MISMATCH).
+          entry.proposedKey = key || objectKey({ prefix: options.keyPrefix || '', name: f.name, contentType: f.type });
         } catch (error) {
           entry.invalid = error;
         }

@@ -399,8 +399,9 @@ export function objectKey(options = {}) {
   key += `${at}-${hex(random.subarray(0, 8))}`;
   let ext = extension(name);
   if (contentType !== undefined) {
-    // The type chooses; a type the table does not know keeps only an extension it does not know.
-    const own = extensionOfType(contentType);
+    // The type chooses (a name whose known extension fits it keeps it); a type the table does
+    // not know keeps only an extension it does not know.
+    const own = ext && typeOfExtension(ext) && extensionFits(ext, contentType) ? ext : extensionOfType(contentType);
     if (own) ext = own;
     else if (ext && (typeOfExtension(ext) || ACTIVE_EXTENSIONS.includes(ext))) ext = null;
   }
