@@ -96,9 +96,10 @@ export interface PostFormOptions {
   forbidOverwrite?: boolean;
   /**
    * Other object headers as fields, each pinned. Every form pins `Content-Disposition`
-   * (default `inline`), `Cache-Control`, `Content-Encoding`, `Expires`, `x-oss-tagging`
-   * (default empty: not set) and `x-oss-object-acl` (default `default`) whether given or not;
-   * `x-oss-storage-class` and `x-oss-server-side-encryption[-key-id]` only when given here.
+   * (default `inline`), `Cache-Control`, `Content-Encoding` and `Expires` (default empty: not
+   * set) whether given or not; `x-oss-object-acl`, `x-oss-tagging`, `x-oss-storage-class` and
+   * `x-oss-server-side-encryption[-key-id]` only when given here (sign with a key that may only
+   * `oss:PutObject`, so OSS refuses a client's own ACL or tags: docs/security.md).
    */
   headers?: Record<string, string>;
   /** User metadata: `name` → field `x-oss-meta-name`. */

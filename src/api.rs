@@ -645,7 +645,7 @@ mod tests {
             5,
         )
         .unwrap_or_default();
-        assert!(form.starts_with(r#"{"fields":{"key":"a b","success_action_status":"200","x-oss-forbid-overwrite":"true","Content-Type":"application/octet-stream","x-oss-content-type":"application/octet-stream","Content-Disposition":"inline","Cache-Control":"","Content-Encoding":"","Expires":"","x-oss-object-acl":"default","x-oss-tagging":"","callback":"eyJjYWxsYmFja1VybCI6InUiLCJjYWxsYmFja0JvZHkiOiJiIn0=","x:uid":"7","OSSAccessKeyId":"id","policy":"#), "{form}");
+        assert!(form.starts_with(r#"{"fields":{"key":"a b","success_action_status":"200","x-oss-forbid-overwrite":"true","Content-Type":"application/octet-stream","x-oss-content-type":"application/octet-stream","Content-Disposition":"inline","Cache-Control":"","Content-Encoding":"","Expires":"","callback":"eyJjYWxsYmFja1VybCI6InUiLCJjYWxsYmFja0JvZHkiOiJiIn0=","x:uid":"7","OSSAccessKeyId":"id","policy":"#), "{form}");
         assert!(form.contains(r#""expiration":"1970-01-01T00:01:00.000Z""#));
         assert_eq!(
             object_key(

@@ -30,15 +30,15 @@ pub enum SignatureVersion {
 
 /// Object headers every form carries and pins, with the value a form gets when the caller sets
 /// none through `headers`. An empty value is "not set" (how we read OSS; not checked against a
-/// live bucket). `x-oss-storage-class` and `x-oss-server-side-encryption*` are not here: OSS
-/// has no neutral value for them (pinned when the caller sets them).
-const PINNED_HEADERS: [(&str, &str); 6] = [
+/// live bucket). Not here, so sent only when the caller sets them: `x-oss-storage-class` and
+/// `x-oss-server-side-encryption*` (OSS has no neutral value for them), `x-oss-object-acl` and
+/// `x-oss-tagging` (OSS then also requires oss:PutObjectAcl / oss:PutObjectTagging, which an
+/// upload key should not have: a hostile one of these is refused by OSS's authorization).
+const PINNED_HEADERS: [(&str, &str); 4] = [
     ("Content-Disposition", "inline"),
     ("Cache-Control", ""),
     ("Content-Encoding", ""),
     ("Expires", ""),
-    ("x-oss-object-acl", "default"),
-    ("x-oss-tagging", ""),
 ];
 
 /// Form fields the builder owns; a caller cannot set them through `headers`.
@@ -470,8 +470,6 @@ mod tests {
                 "Cache-Control",
                 "Content-Encoding",
                 "Expires",
-                "x-oss-object-acl",
-                "x-oss-tagging",
                 "x-oss-meta-owner",
                 "x-oss-security-token",
                 "policy",
@@ -483,7 +481,7 @@ mod tests {
         );
         assert_eq!(
             form.policy_json,
-            r#"{"expiration":"2023-12-03T12:27:12.000Z","conditions":[{"bucket":"examplebucket"},{"key":"user/1/a.png"},{"success_action_status":"200"},{"x-oss-forbid-overwrite":"true"},{"Content-Type":"image/png"},{"x-oss-content-type":"image/png"},{"Content-Disposition":"inline"},{"Cache-Control":""},{"Content-Encoding":""},{"Expires":""},{"x-oss-object-acl":"default"},{"x-oss-tagging":""},{"x-oss-meta-owner":"eric"},{"x-oss-security-token":"fake-token"},["content-length-range",1,100],{"x-oss-signature-version":"OSS4-HMAC-SHA256"},{"x-oss-credential":"FAKE_ID/20231203/cn-hangzhou/oss/aliyun_v4_request"},{"x-oss-date":"20231203T121212Z"}]}"#
+            r#"{"expiration":"2023-12-03T12:27:12.000Z","conditions":[{"bucket":"examplebucket"},{"key":"user/1/a.png"},{"success_action_status":"200"},{"x-oss-forbid-overwrite":"true"},{"Content-Type":"image/png"},{"x-oss-content-type":"image/png"},{"Content-Disposition":"inline"},{"Cache-Control":""},{"Content-Encoding":""},{"Expires":""},{"x-oss-meta-owner":"eric"},{"x-oss-security-token":"fake-token"},["content-length-range",1,100],{"x-oss-signature-version":"OSS4-HMAC-SHA256"},{"x-oss-credential":"FAKE_ID/20231203/cn-hangzhou/oss/aliyun_v4_request"},{"x-oss-date":"20231203T121212Z"}]}"#
         );
     }
 
@@ -515,15 +513,19 @@ mod tests {
             ("Cache-Control", ""),
             ("Content-Encoding", ""),
             ("Expires", ""),
-            ("x-oss-object-acl", "default"),
-            ("x-oss-tagging", ""),
             ("x-oss-forbid-overwrite", "true"),
             ("success_action_status", "200"),
         ] {
             assert_eq!(pinned(&form, name).as_deref(), Some(value), "{name}");
         }
-        for name in ["x-oss-storage-class", "x-oss-server-side-encryption"] {
-            assert_eq!(pinned(&form, name), None, "{name} has no neutral value");
+        for name in [
+            "x-oss-storage-class",
+            "x-oss-server-side-encryption",
+            "x-oss-object-acl",
+            "x-oss-tagging",
+        ] {
+            assert_eq!(pinned(&form, name), None, "{name} is sent only when set");
+            assert!(form.fields.iter().all(|(n, _)| n != name), "{name}");
         }
 
         o.key = Some("a/b".into());
@@ -541,7 +543,7 @@ mod tests {
             ("x-oss-content-type", "application/octet-stream"),
             ("Content-Disposition", "attachment"),
             ("Cache-Control", "max-age=60"),
-            ("x-oss-object-acl", "private"),
+            ("X-OSS-Object-Acl", "private"),
             ("x-oss-forbid-overwrite", "false"),
             ("x-oss-storage-class", "IA"),
             ("x-oss-server-side-encryption", "KMS"),

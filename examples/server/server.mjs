@@ -24,7 +24,7 @@ import http from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_ACCESS_KEYS, startBucketServer } from '../../www/server/bucket.mjs';
+import { startBucketServer, UPLOADER_RAM_USER } from '../../www/server/bucket.mjs';
 import { bucketFromEnv, createCredentialServer } from '../../www/server/credentials.mjs';
 import { sendJson } from '../../www/server/http-util.mjs';
 import { createAssumeRole } from './assume-role.mjs';
@@ -122,9 +122,17 @@ export async function startAppServer({
       );
     }
     await mkdir(bucketRoot, { recursive: true });
-    const accessKeys = bucketKeys ?? DEFAULT_ACCESS_KEYS;
-    bucketServer = await startBucketServer({ root: bucketRoot, host, port: bucketPort, accessKeys });
-    const [accessKeyId, accessKeySecret] = Object.entries(accessKeys)[0];
+    // Your own keys replace the fixed development ones (also its upload-only RAM user's); by
+    // default forms are signed with that upload-only key, as production should be.
+    bucketServer = await startBucketServer({
+      root: bucketRoot,
+      host,
+      port: bucketPort,
+      ...(bucketKeys ? { accessKeys: bucketKeys, ramUsers: {} } : {}),
+    });
+    const [accessKeyId, accessKeySecret] = bucketKeys
+      ? Object.entries(bucketKeys)[0]
+      : [UPLOADER_RAM_USER.accessKeyId, UPLOADER_RAM_USER.accessKeySecret];
     signing = {
       bucket: bucketServer.bucket,
       region: bucketServer.region,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDemo } from '../../www/server/main.mjs';
 import { startAppServer } from '../../examples/server/server.mjs';
-import { DEFAULT_ACCESS_KEYS } from '../../www/server/bucket.mjs';
+import { DEFAULT_ACCESS_KEYS, UPLOADER_RAM_USER } from '../../www/server/bucket.mjs';
 import * as full from '../../pkg/dist/node.mjs';
 import * as post from '../../pkg/dist/post.mjs';
 import { DIST_DIR } from './sandbox/index.mjs';
@@ -155,7 +155,7 @@ describe('a leaked form uploads one file of one type: every object-header field 
     await assertPinned(server.bucketUrl, json.fields, { label: 'examples/server V4' });
   });
 
-  test('V1 with the permanent key, and V4 with STS credentials (full entry and ossup/post)', async (t) => {
+  test("V1 with an upload-only RAM user's key, and V4 with STS credentials (full entry and ossup/post)", async (t) => {
     const server = await demoServer(t);
     const answer = await fetch(`${server.api}/api/sts`, {
       method: 'POST',
@@ -171,7 +171,7 @@ describe('a leaked form uploads one file of one type: every object-header field 
       contentLengthRange: [BYTES.length, BYTES.length],
     };
     const cases = [
-      ['V1, permanent key', full, { version: 'v1', accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }],
+      ['V1, upload-only RAM user', full, { version: 'v1', ...UPLOADER_RAM_USER }],
       ['V4, STS', full, sts],
       ['V4, STS, ossup/post', post, sts],
       ['V1, STS, ossup/post', post, { ...sts, version: 'v1' }],

@@ -351,8 +351,6 @@ describe('buildPostForm: post and full build the same form', () => {
         'Cache-Control',
         'Content-Encoding',
         'Expires',
-        'x-oss-object-acl',
-        'x-oss-tagging',
         'x-oss-meta-owner',
         'x-oss-meta-user-id',
         'callback',

@@ -30,6 +30,17 @@ export const DEFAULT_ACCESS_KEYS = Object.freeze({
   OSSUP_FAKE_ACCESS_KEY_ID: 'ossup-fake-access-key-secret-local-only',
 });
 
+/**
+ * A RAM user's key as an app server should sign forms with: oss:PutObject and nothing else, so
+ * OSS itself refuses a form a client extended with x-oss-object-acl or x-oss-tagging (those
+ * need oss:PutObjectAcl / oss:PutObjectTagging). The demo and the example server sign with it.
+ */
+export const UPLOADER_RAM_USER = Object.freeze({
+  accessKeyId: 'OSSUP_FAKE_UPLOADER_KEY_ID',
+  accessKeySecret: 'ossup-fake-uploader-secret-local-only',
+  policy: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:*/*'] }] },
+});
+
 const TEST_API_PREFIX = '/__ossup_test/';
 
 export async function startBucketServer(options = {}) {
@@ -39,6 +50,9 @@ export async function startBucketServer(options = {}) {
     bucket: 'ossup-local',
     region: 'cn-hangzhou',
     accessKeys: DEFAULT_ACCESS_KEYS,
+    ramUsers: {
+      [UPLOADER_RAM_USER.accessKeyId]: { secret: UPLOADER_RAM_USER.accessKeySecret, policy: UPLOADER_RAM_USER.policy },
+    },
     testMode: false,
     maxSkewMs: 15 * 60 * 1000, // oss-spec §2, §1c
     log: false,
@@ -52,7 +66,7 @@ export async function startBucketServer(options = {}) {
     config,
     now,
     storage: await createStorage(path.resolve(config.root)),
-    credentials: createCredentialStore({ accessKeys: config.accessKeys, now }),
+    credentials: createCredentialStore({ accessKeys: config.accessKeys, ramUsers: config.ramUsers, now }),
     faults: createFaults({ enabled: config.testMode }),
     requests: [],
     clock,

@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_ACCESS_KEYS, startBucketServer } from './bucket.mjs';
+import { startBucketServer, UPLOADER_RAM_USER } from './bucket.mjs';
 import { bucketFromEnv, createCredentialServer } from './credentials.mjs';
 import { bucketUrl as bucketUrlOf } from '../../pkg/dist/node.mjs';
 import { ensureSession, sendJson } from './http-util.mjs';
@@ -67,7 +67,8 @@ export async function startDemo({
   } else {
     await mkdir(root, { recursive: true });
     bucketServer = await startBucketServer({ root, host, port: bucketPort, testMode, log: log === true });
-    const [accessKeyId, accessKeySecret] = Object.entries(DEFAULT_ACCESS_KEYS)[0];
+    // Forms are signed with an upload-only RAM user's key, as production should be (bucket.mjs).
+    const { accessKeyId, accessKeySecret } = UPLOADER_RAM_USER;
     signing = {
       bucket: bucketServer.bucket,
       region: bucketServer.region,

@@ -46,8 +46,15 @@ const V4_MAX_AGE_MS = 7 * 24 * 3600 * 1000; // oss-spec §1c: validity at most 7
  * `lookup` applies the STS rules of oss-spec §1b/§1d and returns the secret to verify with;
  * `authorize` applies the token's session policy (./ram-policy.mjs) to a verified request.
  */
-export function createCredentialStore({ accessKeys, now }) {
-  const permanent = new Map(Object.entries(accessKeys));
+export function createCredentialStore({ accessKeys, ramUsers = {}, now }) {
+  // RAM users: permanent keys with a policy of their own, as an app server's upload key should be.
+  const ramUserPolicies = new Map(
+    Object.entries(ramUsers).map(([accessKeyId, { policy }]) => [accessKeyId, parseRamPolicy(policy)]),
+  );
+  const permanent = new Map([
+    ...Object.entries(accessKeys),
+    ...Object.entries(ramUsers).map(([accessKeyId, { secret }]) => [accessKeyId, secret]),
+  ]);
   const sealKey = randomBytes(32);
   const seal = (label, text) => hmac('sha256', sealKey, `${label}\n${text}`);
   const idTag = (nonce) => seal('id', nonce).toString('hex').slice(0, 16);
@@ -117,6 +124,9 @@ export function createCredentialStore({ accessKeys, now }) {
    * policy allows the request (see enforceSessionPolicy). Permanent keys have no session policy.
    */
   function authorize(accessKeyId, securityToken, request) {
+    if (ramUserPolicies.has(accessKeyId)) {
+      return enforceSessionPolicy(ramUserPolicies.get(accessKeyId), request, "the RAM user's policy");
+    }
     if (permanent.has(accessKeyId)) return;
     const claims = openToken(accessKeyId, securityToken);
     if (!claims) throw ossError('InvalidSecurityToken');

@@ -186,14 +186,14 @@ export function ossActions({ method, key, has, header }) {
  * Throws 403 AccessDenied unless the session policy allows every action the request needs on
  * its resource. `request`: { method, bucket, region, key, has, header, sourceIp, now }.
  */
-export function enforceSessionPolicy(compiled, request) {
+export function enforceSessionPolicy(compiled, request, whose = "the STS token's session policy") {
   const resource = ossResource(request);
   const context = { sourceIp: request.sourceIp, now: request.now };
   for (const action of ossActions(request)) {
     const decision = evaluate(compiled, { action, resource, context });
     if (decision === 'Allow') continue;
     throw ossError('StsPolicyDenied', {
-      message: `Access denied by authorizer's policy: the STS token's session policy does not allow ${action} on ${resource} (${decision === 'ExplicitDeny' ? 'a Deny statement matches' : 'no Allow statement matches'}).`,
+      message: `Access denied by authorizer's policy: ${whose} does not allow ${action} on ${resource} (${decision === 'ExplicitDeny' ? 'a Deny statement matches' : 'no Allow statement matches'}).`,
       extra: {
         AccessDeniedDetail: [
           ['AuthAction', action],

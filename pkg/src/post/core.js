@@ -458,8 +458,6 @@ const PINNED_HEADERS = [
   ['Cache-Control', ''],
   ['Content-Encoding', ''],
   ['Expires', ''],
-  ['x-oss-object-acl', 'default'],
-  ['x-oss-tagging', ''],
 ];
 const MAX_V4_VALIDITY_MS = 7 * 24 * 3600 * 1000;
 const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
