@@ -18,6 +18,8 @@ export const FAULT_OPS = new Set([
   'ListParts',
   'GetObject',
   'HeadObject',
+  'PutObject',
+  'DeleteObject',
 ]);
 
 export const FAULT_ACTIONS = new Set(['status', 'drop-before', 'drop-after', 'delay', 'expire-token', 'corrupt']);
