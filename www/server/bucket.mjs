@@ -111,7 +111,7 @@ async function handleRequest(app, req, res) {
 // Sub-resources this server has no handler for (ACL, tagging, append, symlink, response-*
 // overrides, …): refused rather than silently served as a plain object call.
 const UNHANDLED_SUB_RESOURCES = [...V1_SUB_RESOURCES].filter(
-  (name) => !['uploadId', 'uploads', 'partNumber', 'security-token'].includes(name),
+  (name) => !['uploadId', 'uploads', 'partNumber', 'security-token', 'objectMeta'].includes(name),
 );
 
 async function route(ctx) {
@@ -143,9 +143,10 @@ async function route(ctx) {
         return handleDeleteObject(ctx, key);
       case 'GET':
         if (query.has('uploadId')) return handleListParts(ctx, key);
+        if (query.has('objectMeta')) break;
         return handleGetObject(ctx, key);
       case 'HEAD':
-        return handleGetObject(ctx, key);
+        return handleGetObject(ctx, key, { metaOnly: query.has('objectMeta') });
       default:
         throw ossError('MethodNotAllowed');
     }

@@ -18,6 +18,7 @@ export const FAULT_OPS = new Set([
   'ListParts',
   'GetObject',
   'HeadObject',
+  'GetObjectMeta',
   'PutObject',
   'DeleteObject',
 ]);

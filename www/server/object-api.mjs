@@ -90,9 +90,10 @@ function objectInfoFromHeaders(headers) {
 
 // ---------------------------------------------------------------- GetObject / HeadObject
 
-export async function handleGetObject(ctx, key) {
+/** GET, HEAD, and HEAD ?objectMeta (GetObjectMeta: only ETag, size, dates and CRC-64). */
+export async function handleGetObject(ctx, key, { metaOnly = false } = {}) {
   const { app, req, res } = ctx;
-  ctx.entry.op = req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
+  ctx.entry.op = metaOnly ? 'GetObjectMeta' : req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
   await drainBody(req);
   const who = authenticate(ctx, key, { anonymous: true });
   validateObjectKey(key);
@@ -111,7 +112,7 @@ export async function handleGetObject(ctx, key) {
         : null;
     const fault = takeFault(ctx, { key });
     await applyLateFault(ctx, fault);
-    setObjectHeaders(res, meta, fault);
+    setObjectHeaders(res, meta, fault, metaOnly);
     res.setHeader('Accept-Ranges', 'bytes');
     if (range) {
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${meta.size}`);
@@ -127,13 +128,14 @@ export async function handleGetObject(ctx, key) {
   }
 }
 
-function setObjectHeaders(res, meta, fault) {
-  res.setHeader('Content-Type', headerValue(meta.contentType));
+function setObjectHeaders(res, meta, fault, metaOnly) {
   res.setHeader('Content-Length', meta.size);
   res.setHeader('ETag', `"${meta.etag}"`);
   // oss-spec §5: a ranged GET still answers the whole object's CRC.
   res.setHeader('x-oss-hash-crc64ecma', fault?.action === 'corrupt' ? crc64Header(corruptCrc(meta.crc64)) : meta.crc64);
   res.setHeader('Last-Modified', new Date(meta.lastModified).toUTCString());
+  if (metaOnly) return;
+  res.setHeader('Content-Type', headerValue(meta.contentType));
   res.setHeader('x-oss-object-type', meta.objectType);
   res.setHeader('x-oss-storage-class', 'Standard');
   const optional = {
