@@ -137,9 +137,15 @@ def oss2_cases():
             return
         raise AssertionError("GET with a wrong secret succeeded")
 
-    @case("presigned PUT and GET URLs (sign_url), V1 and V4")
+    @case("presigned PUT and GET URLs (sign_url), V1 and V4, permanent and STS keys")
     def _():
-        for name, auth in (("v1", oss2.Auth(AK, SK)), ("v4", v4())):
+        auths = (
+            ("v1", oss2.Auth(AK, SK)),
+            ("v4", v4()),
+            ("sts v1", sts_auth(oss2.AUTH_VERSION_1)),
+            ("sts v4", sts_auth(oss2.AUTH_VERSION_4)),
+        )
+        for name, auth in auths:
             b = bucket(auth)
             key = f"oss2/presigned {name}.bin"
             put_url = b.sign_url("PUT", key, 60)
@@ -267,9 +273,12 @@ def v2_cases():
             return
         raise AssertionError("a range past the end was served")
 
-    @case("presigned PUT and GET URLs (presign, V4)")
+    @case("presigned PUT and GET URLs (presign), V4 and V1, permanent and STS keys")
     def _():
-        c = client()
+        for c in (client(), client(signature_version="v1"), client(sts_provider())):
+            presigned_put_get(c)
+
+    def presigned_put_get(c):
         put = c.presign(oss.PutObjectRequest(bucket=BUCKET, key="v2/presigned.bin"))
         check(requests.put(put.url, data=SMALL, headers=put.signed_headers).status_code == 200, "presigned PUT")
         get = c.presign(oss.GetObjectRequest(bucket=BUCKET, key="v2/presigned.bin"))
