@@ -223,10 +223,11 @@ test('addressing: path-style /bucket/key on an IP host, virtual-hosted <bucket>.
     assert.ok(body.equals(BYTES), `${host} ${path}`);
   }
   // The ambiguity rule: on an IP host, a first segment equal to the bucket name is the bucket,
-  // so a key that starts with it is reachable there only path-style.
-  const pathStyle = aliHttpClient(server);
-  pathStyle.options.cname = false; // an IP endpoint: ali-oss sends /<bucket>/<key>
-  await pathStyle.put(`${server.bucket}/inner.txt`, BYTES);
+  // so a key that starts with it is reachable there only path-style — or under another Host:
+  // ali-oss on an IP endpoint sends /<key> with Host: <bucket>.oss-<region>.aliyuncs.com.
+  const virtualHosted = aliHttpClient(server);
+  virtualHosted.options.cname = false;
+  await virtualHosted.put(`${server.bucket}/inner.txt`, BYTES);
   assert.equal((await get(`/${server.bucket}/${server.bucket}/inner.txt`, `127.0.0.1:${port}`)).status, 200);
   assert.equal((await get(`/${server.bucket}/inner.txt`, `127.0.0.1:${port}`)).status, 404); // key "inner.txt"
   assert.equal((await get(`/${server.bucket}/inner.txt`, `files.example.com`)).status, 200); // custom domain

@@ -40,12 +40,13 @@ const loopbackAgent = new http.Agent({
     options?.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
 });
 
-function aliClient(server, { style = 'path', v4 = false, credentials } = {}) {
+function aliClient(server, { style = 'ip', v4 = false, credentials } = {}) {
   const port = new URL(server.url).port;
   const endpoint = {
-    path: server.url, // an IP endpoint: ali-oss sends /<bucket>/<key>
-    cname: `http://localhost:${port}`, // custom domain: /<key>
-    virtual: `http://oss-local.localhost:${port}`, // Host: <bucket>.oss-local.localhost
+    // An IP endpoint: ali-oss sends /<key> with Host: <bucket>.oss-<region>.aliyuncs.com.
+    ip: server.url,
+    cname: `http://localhost:${port}`, // custom domain: /<key>, Host: localhost:<port>
+    virtual: `http://oss-local.localhost:${port}`, // Host: <bucket>.oss-local.localhost:<port>
   }[style];
   return new OSS({
     accessKeyId: credentials?.accessKeyId ?? ACCESS_KEY_ID,
@@ -89,7 +90,7 @@ test('ali-oss 6.23.0 against the local bucket', async (t) => {
   const server = await startTestServer(t, { testMode: true });
   t.after(() => loopbackAgent.destroy());
 
-  for (const style of ['path', 'cname', 'virtual']) {
+  for (const style of ['ip', 'cname', 'virtual']) {
     for (const v4 of [false, true]) {
       await t.test(`put/get/head/delete, ${v4 ? 'V4' : 'V1'}, ${style} addressing`, () =>
         putGetHeadDelete(aliClient(server, { style, v4 }), `ali/${style} ${v4} ü+ 1.bin`),
