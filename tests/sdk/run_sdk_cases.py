@@ -36,9 +36,10 @@ socket.getaddrinfo = _loopback_getaddrinfo
 VIRTUAL_ENDPOINT = f"http://oss-local.localhost:{PORT}"
 
 
-def control(path, body=None):
+def control(path, body=None, method=None):
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(ENDPOINT + "/__ossup_test/" + path, data=data, method="POST" if data else "GET")
+    method = method or ("POST" if data else "GET")
+    request = urllib.request.Request(ENDPOINT + "/__ossup_test/" + path, data=data, method=method)
     request.add_header("content-type", "application/json")
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())
@@ -208,6 +209,10 @@ def oss2_cases():
                 check(error.status == 500, f"first attempt failed with {error.status}")
             oss2.resumable_upload(b, key, source, **options)  # ListParts, the missing parts, Complete
             check(b.get_object(key).read() == BIG, "resumed object bytes")
+            log = [entry for entry in control("requests") if entry["key"] == key]
+            stored = [entry["partNumber"] for entry in log if entry["op"] == "UploadPart" and entry["status"] == 200]
+            check(sorted(stored) == [1, 2, 3], f"each part stored once (resumed, not restarted): {stored}")
+            check(any(entry["op"] == "ListParts" and entry["status"] == 200 for entry in log), "no ListParts")
 
 
 # ---------------------------------------------------------------------------------- alibabacloud-oss-v2
