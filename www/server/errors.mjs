@@ -81,6 +81,14 @@ export const ERRORS = {
   EmptyAdditionalHeader: E(400, 'InvalidArgument', 'AdditionalHeaders contains an empty entry.', '0002-00000210', 'spec'), // §3
   MissingContentSha256: E(400, 'InvalidArgument', 'Missing required header for this request: x-oss-content-sha256.', UNKNOWN_EC, 'none'), // §3
   ContentSha256Mismatch: E(400, 'InvalidArgument', 'x-oss-content-sha256 does not match the request body.', UNKNOWN_EC, 'none'),
+  // Presigned URLs: Aliyun EC pages 0002-00000069 (expired, V1 Expires and V4 x-oss-expires), -070 (bad expiry), -235 (before x-oss-date − 15 min).
+  PresignFieldMissing: E(403, 'AccessDenied', 'A query-string signature parameter is missing.', UNKNOWN_EC, 'none'),
+  PresignBadExpires: E(403, 'AccessDenied', 'The expiration time in the signed URL is invalid.', '0002-00000070', 'ec-doc'),
+  PresignExpired: E(403, 'AccessDenied', 'Request has expired.', '0002-00000069', 'ec-doc'),
+  PresignNotYetValid: E(403, 'AccessDenied', 'The signed URL is not valid yet: x-oss-date is more than 15 minutes in the future.', '0002-00000235', 'ec-doc'),
+  QuerySignatureDoesNotMatch: E(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', UNKNOWN_EC, 'none'),
+  // Anonymous requests where the bucket or object ACL does not allow them.
+  AnonymousAccessDenied: E(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.', '0003-00000905', 'report'),
 
   // --- Object keys (oss-spec §6) ---
   KeyEmpty: E(400, 'InvalidObjectName', 'The Object name can not be empty.', '0016-00000001', 'spec'),
@@ -98,6 +106,10 @@ export const ERRORS = {
   EntityTooSmall: E(400, 'EntityTooSmall', 'Your proposed upload smaller than the minimum allowed size.', UNKNOWN_EC, 'none'),
   MalformedXML: E(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.', UNKNOWN_EC, 'none'),
   InvalidDigest: E(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', UNKNOWN_EC, 'none'),
+  // Aliyun EC pages 0017-00000502 (Content-MD5 not a base64 MD5) and 0017-00000503 (does not match the body); both Code InvalidDigest.
+  ContentMd5Malformed: E(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', '0017-00000502', 'ec-doc'),
+  ContentMd5Mismatch: E(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.', '0017-00000503', 'ec-doc'),
+  InvalidRange: E(416, 'InvalidRange', 'The requested range cannot be satisfied.', UNKNOWN_EC, 'none'),
   CallbackFailed: E(203, 'CallbackFailed', 'Callback failed.', UNKNOWN_EC, 'none'), // §4: object stored, callback failed
 
   // --- Everything else ---

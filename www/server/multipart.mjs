@@ -11,29 +11,16 @@ import { applyLateFault, corruptCrc, takeFault } from './faults.mjs';
 import { sendEmpty, sendXml } from './http-context.mjs';
 import { MAX_OBJECT_BYTES, objectHeadersFrom, userMetaFrom } from './object-meta.mjs';
 import { pathFromKey, validateObjectKey } from './object-key.mjs';
-import { verifyHeaderAuth } from './oss-auth.mjs';
-import { parseCompleteMultipartUpload } from './xml.mjs';
+import { authenticate } from './request-auth.mjs';
+import { parseCompleteMultipartUpload, xmlDate } from './xml.mjs';
 
 const MIN_PART_BYTES = 100 * 1024; // oss-spec §3: every part but the last ≥ 100 KB
 const MAX_PART_NUMBER = 10000; // oss-spec §3
 const MAX_XML_BODY_BYTES = 2 * 1024 * 1024;
 
-/** Verify the Authorization header of a multipart call (oss-spec §2, §3). */
-export function authenticateHeaders(ctx, key) {
-  const { app } = ctx;
-  return verifyHeaderAuth(
-    {
-      method: ctx.req.method,
-      headers: ctx.headers,
-      key,
-      query: ctx.queryList,
-      queryBytes: ctx.queryBytes,
-      bucket: app.config.bucket,
-      region: app.config.region,
-      sourceIp: ctx.req.socket.remoteAddress, // acs:SourceIp in STS session policies
-    },
-    { credentials: app.credentials, now: () => ctx.receivedAt, maxSkewMs: app.config.maxSkewMs },
-  );
+/** Verify the signature of a multipart call (oss-spec §2, §3; header or presigned URL). */
+function authenticateHeaders(ctx, key) {
+  return authenticate(ctx, key);
 }
 
 function objectInfoFromHeaders(ctx) {
@@ -297,7 +284,7 @@ export async function handleListParts(ctx, key) {
       'Part',
       [
         ['PartNumber', String(part.partNumber)],
-        ['LastModified', new Date(part.lastModified).toISOString()],
+        ['LastModified', xmlDate(part.lastModified)],
         ['ETag', `"${part.etag}"`],
         ['HashCrc64ecma', part.crc64],
         ['Size', String(part.size)],

@@ -306,9 +306,12 @@ function header(headers, name) {
   return value === undefined ? undefined : String(value).trim();
 }
 
-/** oss-spec §2: VERB\nContent-MD5\nContent-Type\nDate\n + CanonicalizedOSSHeaders + CanonicalizedResource. */
-export function v1StringToSign({ method, headers, key, query, bucket }) {
-  const date = header(headers, 'x-oss-date') ?? header(headers, 'date') ?? '';
+/**
+ * oss-spec §2: VERB\nContent-MD5\nContent-Type\nDate\n + CanonicalizedOSSHeaders + CanonicalizedResource.
+ * A presigned V1 URL puts its `Expires` where the date goes (`date`).
+ */
+export function v1StringToSign({ method, headers, key, query, bucket }, date = undefined) {
+  date ??= header(headers, 'x-oss-date') ?? header(headers, 'date') ?? '';
   const ossHeaders = Object.keys(headers)
     .filter((name) => name.startsWith('x-oss-'))
     .sort()
@@ -365,10 +368,15 @@ function parseV4Authorization(authorization) {
   return fields;
 }
 
-/** oss-spec §3: VERB\nCanonicalURI\nCanonicalQuery\nCanonicalHeaders\nAdditionalHeaders\nHashedPayload. */
-export function v4CanonicalRequest({ method, headers, key, queryBytes, bucket }, additionalHeaders) {
+/**
+ * oss-spec §3: VERB\nCanonicalURI\nCanonicalQuery\nCanonicalHeaders\nAdditionalHeaders\nHashedPayload.
+ * A presigned URL leaves its own x-oss-signature out of the query and signs UNSIGNED-PAYLOAD
+ * unless the request carries x-oss-content-sha256 (`presigned`).
+ */
+export function v4CanonicalRequest({ method, headers, key, queryBytes, bucket }, additionalHeaders, presigned = false) {
   const uri = encodeV4(Buffer.from(`/${bucket}/${key}`, 'utf8'), true);
   const query = queryBytes
+    .filter(([name]) => !(presigned && name.toString('utf8') === 'x-oss-signature'))
     .map(([name, value]) => [
       encodeV4(name, false),
       value === null || value.length === 0 ? null : encodeV4(value, false),
@@ -390,7 +398,7 @@ export function v4CanonicalRequest({ method, headers, key, queryBytes, bucket },
     query,
     canonicalHeaders,
     additionalHeaders.join(';'),
-    header(headers, 'x-oss-content-sha256'),
+    header(headers, 'x-oss-content-sha256') ?? (presigned ? 'UNSIGNED-PAYLOAD' : undefined),
   ].join('\n');
 }
 
@@ -424,4 +432,107 @@ function verifyHeaderV4(request, { credentials, now, maxSkewMs }) {
     });
   }
   return { accessKeyId, version: 4 };
+}
+
+// ---------------------------------------------------------------- presigned URLs
+
+const V4_MAX_EXPIRES_SECONDS = 7 * 24 * 3600; // x-oss-expires: at most 7 days
+
+/** The signature a request carries: 'header', 'query-v1', 'query-v4', or null (anonymous). */
+export function signatureKind({ headers, query }) {
+  const has = (name) => query.some(([queryName]) => queryName === name);
+  if (headers.authorization !== undefined) return 'header';
+  if (['x-oss-signature-version', 'x-oss-credential', 'x-oss-signature', 'x-oss-expires'].some(has)) return 'query-v4';
+  if (['OSSAccessKeyId', 'Signature', 'Expires'].some(has)) return 'query-v1';
+  return null;
+}
+
+function queryParam(query, name) {
+  return query.find(([queryName]) => queryName === name)?.[1];
+}
+
+/**
+ * A presigned V1 URL (`?OSSAccessKeyId&Expires&Signature`, STS adds `security-token`):
+ * the header StringToSign with `Expires` in place of the date; `security-token` is a
+ * sub-resource, so it is signed in the CanonicalizedResource.
+ */
+export function verifyQueryV1(request, { credentials, now }) {
+  const param = (name) => queryParam(request.query, name);
+  const accessKeyId = param('OSSAccessKeyId');
+  const expires = param('Expires');
+  const signature = param('Signature');
+  for (const [name, value] of [
+    ['OSSAccessKeyId', accessKeyId],
+    ['Expires', expires],
+    ['Signature', signature],
+  ]) {
+    if (!value) throw ossError('PresignFieldMissing', { message: `The ${name} query parameter is missing or empty.` });
+  }
+  if (!/^\d{1,12}$/.test(expires)) throw ossError('PresignBadExpires', { extra: { Expires: expires } });
+  const nowMs = now();
+  if (nowMs > Number(expires) * 1000) {
+    throw ossError('PresignExpired', {
+      extra: { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(nowMs).toISOString() },
+    });
+  }
+  const secret = credentials.lookup(accessKeyId, param('security-token'), nowMs);
+  const stringToSign = v1StringToSign(request, expires);
+  const expected = hmac('sha1', secret, stringToSign).toString('base64');
+  if (!safeEqual(expected, signature)) {
+    throw ossError('QuerySignatureDoesNotMatch', {
+      extra: { StringToSign: stringToSign, OSSAccessKeyId: accessKeyId },
+    });
+  }
+  return { accessKeyId, version: 1, presigned: true };
+}
+
+/**
+ * A presigned V4 URL: x-oss-signature-version, x-oss-credential, x-oss-date, x-oss-expires,
+ * x-oss-signature (and x-oss-additional-headers, x-oss-security-token). Every query parameter
+ * but x-oss-signature is signed; the payload is UNSIGNED-PAYLOAD. Valid from 15 minutes
+ * before x-oss-date until x-oss-date + x-oss-expires seconds.
+ */
+export function verifyQueryV4(request, { credentials, now, maxSkewMs }) {
+  const param = (name) => queryParam(request.query, name);
+  if (param('x-oss-signature-version') !== V4_ALGORITHM) throw ossError('BadSignatureVersion');
+  for (const name of ['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-signature']) {
+    if (!param(name))
+      throw ossError('PresignFieldMissing', { message: `The ${name} query parameter is missing or empty.` });
+  }
+  const xOssDate = param('x-oss-date');
+  const requestMs = parseV4Date(xOssDate);
+  if (Number.isNaN(requestMs)) throw ossError('BadRequestDate', { extra: { 'x-oss-date': xOssDate } });
+  const { accessKeyId, day } = parseV4Credential(param('x-oss-credential'), {
+    region: request.region,
+    xOssDate,
+    errorKind: 'BadHeaderCredential',
+  });
+  const expires = param('x-oss-expires');
+  if (!/^\d{1,7}$/.test(expires) || Number(expires) > V4_MAX_EXPIRES_SECONDS) {
+    throw ossError('PresignBadExpires', { extra: { 'x-oss-expires': expires } });
+  }
+  const nowMs = now();
+  if (nowMs < requestMs - maxSkewMs) throw ossError('PresignNotYetValid', { extra: { 'x-oss-date': xOssDate } });
+  if (nowMs > requestMs + Number(expires) * 1000) {
+    throw ossError('PresignExpired', {
+      extra: {
+        Expires: new Date(requestMs + Number(expires) * 1000).toISOString(),
+        ServerTime: new Date(nowMs).toISOString(),
+      },
+    });
+  }
+  const additional = param('x-oss-additional-headers');
+  const additionalHeaders = additional ? additional.split(';').map((name) => name.trim().toLowerCase()) : [];
+  if (additionalHeaders.some((name) => name === '')) throw ossError('EmptyAdditionalHeader');
+  const secret = credentials.lookup(accessKeyId, param('x-oss-security-token'), nowMs);
+  const canonicalRequest = v4CanonicalRequest(request, additionalHeaders, true);
+  const scope = `${day}/${request.region}/${V4_PRODUCT}/${V4_TERMINATOR}`;
+  const stringToSign = [V4_ALGORITHM, xOssDate, scope, sha256Hex(canonicalRequest)].join('\n');
+  const expected = hmac('sha256', v4SigningKey(secret, day, request.region), stringToSign).toString('hex');
+  if (!safeEqual(expected, param('x-oss-signature'))) {
+    throw ossError('QuerySignatureDoesNotMatch', {
+      extra: { StringToSign: stringToSign, CanonicalRequest: canonicalRequest, OSSAccessKeyId: accessKeyId },
+    });
+  }
+  return { accessKeyId, version: 4, presigned: true };
 }

@@ -61,6 +61,14 @@ export async function createStorage(root) {
     });
   }
 
+  /** Remove `key` if it exists (metadata first, so no reader finds metadata without bytes). */
+  function deleteObject(key) {
+    return withLock(`object:${key}`, async () => {
+      await rm(metaPath(key), { force: true });
+      await rm(objectPath(key), { force: true });
+    });
+  }
+
   /** Metadata plus an open file handle taken together, so they always belong to one version. */
   function openObject(key) {
     return withLock(`object:${key}`, async () => {
@@ -115,6 +123,7 @@ export async function createStorage(root) {
     objectPath,
     tmpPath,
     commitObject,
+    deleteObject,
     openObject,
     createUpload,
     readUpload,
