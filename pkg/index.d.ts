@@ -34,9 +34,35 @@ export interface EngineInfo {
   engine: 'WebAssembly' | 'WXWebAssembly' | 'TTWebAssembly' | 'wasm2js';
 }
 
+// Structural stand-ins for DOM types, so the declarations compile without `lib: dom`
+// (mini-program projects cannot add it: it clashes with their platform typings).
+
+/** What ossup reads of a `File` or `Blob`. */
+export interface BlobLike {
+  readonly size: number;
+  readonly type: string;
+  readonly name?: string;
+  slice(start?: number, end?: number, contentType?: string): unknown;
+}
+
+/** A `URL` object. */
+export interface UrlLike {
+  readonly href: string;
+}
+
+/** A fetch `Response`. */
+export interface ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** `WebAssembly.Module` where a lib declares it (DOM or Node types), otherwise nothing. */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : never;
+
 export interface ReadyOptions {
   /** Browsers: where ossup.wasm is (URL, Response, bytes or a compiled module). */
-  wasm?: string | URL | Response | Promise<Response> | BufferSource | WebAssembly.Module;
+  wasm?: string | UrlLike | ResponseLike | PromiseLike<ResponseLike> | Bytes | WasmModule;
   /** WeChat/Douyin: the package path of ossup.wasm.br (default /miniprogram_npm/ossup/ossup.wasm.br). */
   wasmPath?: string;
 }
@@ -203,10 +229,13 @@ export function createMd5(): {
 
 // ---- the uploader ----
 
-/** A path, a chooseImage/chooseMedia entry, a File/Blob, or bytes with a name. */
+/**
+ * A path, a chooseImage/chooseMedia entry (`wx.chooseMedia`'s `tempFiles`, `my.chooseImage`'s
+ * `apFilePaths`), a File/Blob, or bytes with a name.
+ */
 export type UploadInput =
   | string
-  | Blob
+  | BlobLike
   | Bytes
   | {
       path?: string;
@@ -217,7 +246,7 @@ export type UploadInput =
       name?: string;
       type?: string;
       data?: Bytes;
-      file?: Blob;
+      file?: BlobLike;
     };
 
 export interface RetryOptions {

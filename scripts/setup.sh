@@ -107,4 +107,5 @@ if [ ! -x .venv-sdk/bin/python ] || [ tests/sdk/requirements.txt -nt .venv-sdk/.
   .venv-sdk/bin/pip install -q --disable-pip-version-check -r tests/sdk/requirements.txt
   touch .venv-sdk/.installed
 fi
+bash scripts/setup-toolchains.sh
 say "ready ($OSSUP_RUST_ROUTE route)"

@@ -105,7 +105,8 @@ test('every path package.json points at exists, and the exports cover node, brow
   for (const field of ['main', 'module', 'browser', 'types']) targets.push(manifest[field]);
   for (const target of targets) assert.ok(existsSync(path.join(installed, target)), `${target} exists`);
   const root = manifest.exports['.'];
-  assert.deepEqual(Object.keys(root.node), ['import', 'require']);
+  // webpack (server bundles) first: the ES module build, whose wasm it traces and emits.
+  assert.deepEqual(Object.keys(root.node), ['webpack', 'import', 'require']);
   assert.ok(root.browser && root.miniprogram && root.default && root.types);
   // Types for `import` and for `require` (a "types" before the "require" branch would give
   // CommonJS the ESM declarations; the type-declaration test below compiles both).
