@@ -220,7 +220,8 @@ describe('the local bucket applies each object-header field as OSS does', () => 
       'Content-Encoding': 'identity',
       Expires: 'Wed, 21 Oct 2037 07:28:00 GMT',
       'Content-Disposition': 'attachment; filename="a.txt"',
-      'x-oss-object-acl': 'private',
+      // public-read: the anonymous GET below may read it (a private object is refused now).
+      'x-oss-object-acl': 'public-read',
       'x-oss-storage-class': 'IA',
       'x-oss-tagging': 'a=1&b=2',
       'x-oss-server-side-encryption': 'KMS',
