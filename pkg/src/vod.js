@@ -66,6 +66,9 @@ export function decodeUploadAddress(uploadAddress) {
  * real expiry (DESIGN-NOTES).
  */
 export function decodeUploadAuth(uploadAuth, now = Date.now()) {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new OssupError('INVALID_OPTION', 'decodeUploadAuth: `now` must be milliseconds since 1970 (a number)');
+  }
   const value = decodeJson('UploadAuth', 'VOD_INVALID_UPLOAD_AUTH', uploadAuth);
   need('UploadAuth', 'VOD_INVALID_UPLOAD_AUTH', value, ['AccessKeyId', 'AccessKeySecret', 'SecurityToken']);
   let expiresAt = value.ExpireUTCTime ? Date.parse(value.ExpireUTCTime) : NaN;
