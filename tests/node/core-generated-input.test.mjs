@@ -593,3 +593,49 @@ test('ossup.wasm: a signing buffer it cannot grow is a null pointer, and the ins
     assert.equal(sign(VECTOR_V1.accessKeySecret, VECTOR_V1.policy), expected, `after ossup_io(${len})`);
   }
 });
+
+// A trap unwinds nothing in wasm: the frames Rust took on its shadow stack stay taken. No input
+// is known to trap any more, so a trap is simulated: an export that takes 64 KiB of stack and
+// traps, 20 times (more than the whole 1 MiB stack). The core puts the stack pointer back after
+// each, and then signs right; without that, every later call trapped.
+test('after simulated traps that leak shadow stack, the core resets it and still signs', async () => {
+  const bytes = readFileSync(join(DIST_DIR, 'ossup.wasm'));
+  let real = null;
+  let trap = false;
+  const path = require.resolve('../../pkg/dist/miniprogram.cjs');
+  delete require.cache[path];
+  globalThis.WXWebAssembly = {
+    async instantiate(p, imports) {
+      const { instance } = await WebAssembly.instantiate(bytes, imports);
+      real = instance.exports;
+      const exports = { ...real };
+      exports.encodePolicy = (...args) => {
+        if (!trap) return real.encodePolicy(...args);
+        real.__wbindgen_add_to_stack_pointer(-64 * 1024);
+        throw new WebAssembly.RuntimeError('unreachable (simulated)');
+      };
+      return { instance: { exports } };
+    },
+  };
+  let fresh;
+  try {
+    fresh = require(path);
+    await fresh.ready();
+  } finally {
+    delete require.cache[path];
+    delete globalThis.WXWebAssembly;
+  }
+  const base = real.__wbindgen_add_to_stack_pointer(0);
+  const policy = fresh.encodePolicy(POLICY_JSON);
+  trap = true;
+  for (let i = 0; i < 20; i++) {
+    assert.throws(
+      () => fresh.encodePolicy(POLICY_JSON),
+      (error) => error instanceof fresh.OssupError && error.code === 'CORE_FAILURE',
+    );
+  }
+  trap = false;
+  assert.equal(real.__wbindgen_add_to_stack_pointer(0), base, 'the stack pointer is back at its base');
+  assert.equal(fresh.encodePolicy(POLICY_JSON), policy);
+  assertStillSigns('after 20 traps', fresh);
+});
