@@ -43,6 +43,8 @@ const SHAPES = [
 ];
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+// An error's strings are for people and logs: a value echoed whole (a 64 MiB option) is cut.
+const MAX_TEXT = 64 * 1024;
 
 /** Whether base64 `text` decodes to text that names a security token (a signed policy). */
 function namesToken(text) {
@@ -58,7 +60,7 @@ function namesToken(text) {
   return /security-token/i.test(decoded);
 }
 
-/** `text` with tokens, secrets and signatures replaced by `[redacted]`. */
+/** `text` with tokens, secrets and signatures replaced by `[redacted]` (and cut if very long). */
 export function redact(text) {
   if (typeof text !== 'string' || !text) return text;
   let out = text;
@@ -67,9 +69,12 @@ export function redact(text) {
     const encoded = encodeURIComponent(secret);
     if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join(REDACTED);
   }
+  // (after the known secrets, so that none is cut in two; before the patterns, which need not
+  // run over megabytes)
+  if (out.length > MAX_TEXT) out = `${out.slice(0, MAX_TEXT)}… (${out.length - MAX_TEXT} more characters)`;
   for (const [shape, replacement] of SHAPES) out = out.replace(shape, replacement);
   // A policy (the StringToSign of a PostObject) holds the form's token, base64-encoded.
-  return out.replace(/[A-Za-z0-9+/]{40,}={0,2}/g, (run) => (run.length % 4 === 0 && namesToken(run) ? REDACTED : run));
+  return out.replace(/[A-Za-z0-9+/]{40,}={0,2}/g, (run) => (namesToken(run) ? REDACTED : run));
 }
 
 /** The message of a cause, for JSON (reading it may throw: it can be the caller's object). */
