@@ -394,10 +394,11 @@ function assertStillSigns(label, mod) {
 }
 
 for (const [entry, mod] of ENTRIES) {
-  test(`${entry}: ${CALLS} generated bad calls to its ${exportedFunctions(mod).length} exports give a result or a coded OssupError`, async () => {
+  test(`${entry}: ${CALLS} generated bad calls to its ${exportedFunctions(mod).length} exports give a result or a coded OssupError`, async (t) => {
     const started = performance.now();
     const rssBefore = process.memoryUsage().rss;
     const { failures, slowest } = await run(entry, mod, CALLS);
+    t.diagnostic(`slowest call: ${Math.round(slowest.ms)} ms (${slowest.where})`);
     const report = [...failures].map(([kind, message]) => `- ${kind}\n    ${message}`).join('\n');
     assert.equal(failures.size, 0, `${failures.size} kinds of failure:\n${report}`);
     assertStillSigns(entry, mod);
