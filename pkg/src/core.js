@@ -161,7 +161,11 @@ function ioCall(exported, values, flags = NO_FLAGS, what = '', names = null) {
   if (units > MAX_INPUT_UNITS) {
     let largest = 0;
     for (let i = 1; i < values.length; i++) if (values[i].length > values[largest].length) largest = i;
-    throw tooLarge(`${what || 'a signing call'}: \`${names ? names[largest] : 'options'}\``, values[largest].length, units);
+    throw tooLarge(
+      `${what || 'a signing call'}: \`${names ? names[largest] : 'options'}\``,
+      values[largest].length,
+      units,
+    );
   }
   const start = raw.ossup_io(3 * units); // first: it may grow (and so replace) the memory
   if (!start) {

@@ -113,7 +113,10 @@ const IS_LOCAL = /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])(:\d+)?$/i;
  */
 export function bucketUrl(options) {
   if (options === null || typeof options !== 'object') {
-    throw new OssupError('INVALID_OPTION', 'bucketUrl expects an options object { bucket, region | endpoint, cname?, secure? }');
+    throw new OssupError(
+      'INVALID_OPTION',
+      'bucketUrl expects an options object { bucket, region | endpoint, cname?, secure? }',
+    );
   }
   let bucket, region, endpoint, cname, secure;
   try {

@@ -19,7 +19,18 @@ export function signHeaders(options) {
     throw new OssupError('INVALID_OPTION', 'signHeaders expects an options object');
   let accessKeyId, accessKeySecret, securityToken, region, bucket, method, key, query, version, now, headers;
   try {
-    ({ accessKeyId, accessKeySecret, securityToken, region, bucket, method, key, query, version = 'v4', now } = options);
+    ({
+      accessKeyId,
+      accessKeySecret,
+      securityToken,
+      region,
+      bucket,
+      method,
+      key,
+      query,
+      version = 'v4',
+      now,
+    } = options);
     headers = { ...(options.headers || {}) };
   } catch (error) {
     throw callerError('signHeaders: the options', error);
