@@ -118,6 +118,7 @@ export function createCredentials(options, hooks = {}) {
             'signForm must resolve to the signed form fields ({ key, policy, x-oss-signature, … }) or { host, fields }',
           );
         }
+        rememberSecrets(fields['x-oss-security-token']);
         return { fields: { ...fields }, url: answer.host || answer.url };
       },
       signingCredentials() {

@@ -1,6 +1,6 @@
 // Header-signed requests (multipart calls, HEAD): the headers to send, Authorization included.
 // An app server implementing the uploader's `signRequest` option can call this too.
-import { OssupError, callerError } from './errors.js';
+import { OssupError, callerError, rememberSecrets } from './errors.js';
 import { formatDates, signRequestV1, signRequestV4 } from './core.js';
 import { lowerHeaders, responseError } from './responses.js';
 import { objectUrl } from './files.js';
@@ -83,7 +83,9 @@ export function createSignedRequests({ options, transport, limit, timeout }) {
         query,
         headers: { ...headers },
       });
-      return { headers: { ...headers, ...lowerHeaders(extra) }, used: null };
+      const signed = { ...headers, ...lowerHeaders(extra) };
+      rememberSecrets(signed['x-oss-security-token']);
+      return { headers: signed, used: null };
     }
     const c = await credentials.signingCredentials();
     const signed = signHeaders({

@@ -29,6 +29,11 @@ globalThis.WXWebAssembly = {
 };
 const mini = require('../../pkg/dist/miniprogram.cjs');
 await mini.ready({ wasmPath: '/miniprogram_npm/ossup/ossup.wasm' });
+globalThis.WXWebAssembly = {
+  instantiate: (path, imports) => WebAssembly.instantiate(readFileSync(join(DIST_DIR, 'ossup-post.wasm')), imports),
+};
+const postMini = require('../../pkg/dist/post-miniprogram.cjs');
+await postMini.ready({ wasmPath: '/miniprogram_npm/ossup/ossup-post.wasm' });
 delete globalThis.WXWebAssembly;
 
 const ENTRIES = [
@@ -36,6 +41,7 @@ const ENTRIES = [
   ['ossup (wasm2js)', wasm2js],
   ['ossup/post', post],
   ['ossup/miniprogram', mini],
+  ['ossup/post (mini program)', postMini],
 ];
 
 const CALLS = Number(process.env.OSSUP_GENERATED_CASES || 2500);
