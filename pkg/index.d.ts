@@ -14,11 +14,16 @@ export declare class OssupError extends Error {
   ec?: string;
   /** What to do about it, in plain words. */
   hint?: string;
-  /** The StringToSign OSS computed (SignatureDoesNotMatch). */
+  /**
+   * The StringToSign OSS computed (SignatureDoesNotMatch). As in every string of an OssupError,
+   * security tokens, secrets and signatures in it read `[redacted]`.
+   */
   stringToSign?: string;
   /** Whether trying again may succeed. */
   retryable?: boolean;
   cause?: unknown;
+  /** The fields above and `message`, redacted, for logs (`JSON.stringify(error)`). */
+  toJSON(): Record<string, unknown>;
 }
 
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;

@@ -60,7 +60,7 @@ export const WHAT_TO_DO = {
   ],
   INVALID_CREDENTIALS: [
     'Credentials and signing',
-    "`credentials()` must resolve to `{ accessKeyId, accessKeySecret, securityToken, expiration }` (STS's own `AccessKeyId`, … names are accepted) with an `expiration` in the future. Check your STS endpoint — and the device clock if the credentials look expired on arrival.",
+    "`credentials()` must resolve to `{ accessKeyId, accessKeySecret, securityToken, expiration }` (STS's own `AccessKeyId`, … names are accepted) with an `expiration` in the future. Credentials that look expired by the device clock are judged by the server's (asked with a HEAD of the bucket) and asked for once more; this code means the server agrees they are expired: check your STS endpoint.",
   ],
   CREDENTIALS_FAILED: [
     'Credentials and signing',
@@ -161,7 +161,11 @@ export const WHAT_TO_DO = {
   ],
   OUT_OF_MEMORY: [
     'Loading the core',
-    "The `ossup/post` core's linear memory could not grow for a call (a CRC-64 chunk or a form larger than the runtime allows). Hash large files in smaller chunks; on a phone, free memory held elsewhere.",
+    "A core's linear memory could not grow for a call (a CRC-64 chunk, a form or a signature's strings larger than the runtime allows). Pass smaller inputs; on a phone, free memory held elsewhere. The core stays usable.",
+  ],
+  INPUT_TOO_LARGE: [
+    'Configuration',
+    'A call was given more than 8 Mi characters of strings (or of options as JSON), refused before the core: OSS accepts at most 8 MB of form fields, so no policy, form or signed request it takes is that long. Check which argument the message names; bytes to hash have no such limit (they go in pieces).',
   ],
   RANDOM_UNAVAILABLE: [
     'Loading the core',

@@ -1,6 +1,6 @@
 // The uploader: a queue of files, each signed, posted, retried and checked, with progress and
 // cancel. Platform-free: it talks to one transport (transports/*) and one credential source.
-import { OssupError } from './errors.js';
+import { OssupError, callerError } from './errors.js';
 import { createEmitter } from './emitter.js';
 import { createCredentials } from './credentials.js';
 import { bucketUrl, describeFile, objectUrl } from './files.js';
@@ -91,6 +91,14 @@ function checkOptions(options) {
  * See the README for the options.
  */
 export function createUploader(options) {
+  try {
+    return makeUploader(options);
+  } catch (error) {
+    throw callerError('createUploader: the options', error); // a getter or a Proxy trap threw
+  }
+}
+
+function makeUploader(options) {
   checkOptions(options);
   // Where files go and who signs: one destination for the uploader, or one per file in VOD mode.
   const destination = (config, credentials) => ({
@@ -103,8 +111,24 @@ export function createUploader(options) {
   });
   // ossup/post has no VOD: its vodDestination throws NOT_IN_POST_ENTRY, here rather than per file.
   if (!HEADER_SIGNING && options.vodCredentials !== undefined) vodDestination();
+  // The server's time, asked once, when credentials look expired by the device's clock: an
+  // unsigned HEAD of the bucket answers (whatever its status) with the server's Date.
+  let serverClockAsked = null;
+  const serverClock = () => {
+    if (!serverClockAsked) serverClockAsked = askServerClock().catch(() => false);
+    return serverClockAsked;
+  };
+  async function askServerClock() {
+    const base = defaultDestination && defaultDestination.baseUrl;
+    if (!base || !transport.request) return false;
+    const answer = await transport.request({ method: 'HEAD', url: `${base}/`, headers: {}, timeout }).promise;
+    const server = Date.parse(lowerHeaders(answer.headers).date || '');
+    if (!Number.isFinite(server)) return false;
+    setClockOffset(server - Date.now());
+    return true;
+  }
   const defaultDestination =
-    options.vodCredentials === undefined ? destination(options, createCredentials(options)) : null;
+    options.vodCredentials === undefined ? destination(options, createCredentials(options, { serverClock })) : null;
   if (!defaultDestination && typeof options.vodCredentials !== 'function') {
     throw new OssupError(
       'INVALID_OPTION',
