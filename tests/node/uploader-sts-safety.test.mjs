@@ -181,7 +181,9 @@ test('credentials expired by the server clock too: asked for once more, then INV
   let calls = 0;
   const u = uploader(server, async () => {
     calls++;
-    return server.issueSts({ ttlSeconds: -60 });
+    // Expired two minutes before the server's now, by the expiration the client is given.
+    const sts = server.issueSts({ durationSeconds: 60 });
+    return { ...sts, expiration: new Date(Date.parse(sts.expiration) - 120_000).toISOString() };
   });
   const [result] = await u.upload([await makeFile(500)]);
   assert.equal(result.status, 'error');
