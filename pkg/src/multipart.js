@@ -365,13 +365,19 @@ export async function uploadMultipart(ctx, entry) {
     const answer = await ctx.withRetries(
       entry,
       async () => {
-        const completed = await ctx.request(entry, {
-          method: 'POST',
-          key: entry.key,
-          query: { uploadId: checkpoint.uploadId },
-          headers,
-          body,
-        });
+        let completed;
+        try {
+          completed = await ctx.request(entry, {
+            method: 'POST',
+            key: entry.key,
+            query: { uploadId: checkpoint.uploadId },
+            headers,
+            body,
+          });
+        } catch (error) {
+          if (error.code === 'InvalidDigest') error.retryable = true; // the part list arrived damaged
+          throw error;
+        }
         requireOssHeaders('CompleteMultipartUpload', completed);
         if (!/<CompleteMultipartUploadResult[\s>]/.test(completed.body || '')) {
           throw notOssResponse('CompleteMultipartUpload', completed.status);

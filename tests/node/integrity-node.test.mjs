@@ -349,6 +349,27 @@ test('the local bucket refuses a part whose Content-MD5 does not match (InvalidD
   assert.equal(result.error.status, 400);
 });
 
+test('CompleteMultipartUpload carries Content-MD5: a part list damaged on the way is refused and sent again', async (t) => {
+  const server = await bucket(t);
+  const path = await makeFile(2 * MiB + 7);
+  let flipped = false;
+  const proxy = await startProxy(t, server.url, {
+    corrupt: (req) => {
+      if (req.method !== 'POST' || !/[?&]uploadId=/.test(req.url) || flipped) return undefined;
+      flipped = true;
+      return Number(req.headers['content-length']) - 40; // inside the last <ETag>
+    },
+  });
+  const task = uploader(server, { endpoint: proxy.url }).upload([path]);
+  const retries = [];
+  task.on('retry', (file, info) => retries.push(info.error.code));
+  const [result] = await task;
+  assert.ok(flipped);
+  await assertStored(server, result, path);
+  assert.deepEqual(retries, ['InvalidDigest']);
+  assert.equal(ops(server, 'CompleteMultipartUpload', 400).length, 1);
+});
+
 // ------------------------------------------------------------------ 6. a settled task is over
 
 test('a file whose parts fail: once the task settles no request starts and states stay put', async (t) => {
@@ -465,7 +486,7 @@ test('a symlink planted as the checkpoint folder is not followed', async (t) => 
   assert.equal(checkpointFiles(join(home, '.local', 'state', 'ossup')).length, 1, 'the next folder of the user');
 });
 
-test("a checkpoint folder owned by another user is not used", async (t) => {
+test('a checkpoint folder owned by another user is not used', async (t) => {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return t.skip('needs root to chown');
   const server = await bucket(t);
   const state = join(dir, `xdg-${++counter}`);
