@@ -266,6 +266,35 @@ test('a captive portal answering CompleteMultipartUpload 200 keeps the checkpoin
   assert.equal(ops(server, 'InitiateMultipartUpload').length, 1);
 });
 
+/** A transport whose PostObject shows no response headers (uni-app outside WeChat). */
+function headerlessPosts(server) {
+  const base = uploader(server).transport;
+  return {
+    ...base,
+    postObject(args) {
+      const sent = base.postObject({ ...args, onHeaders: undefined });
+      return {
+        abort: sent.abort,
+        promise: sent.promise.then((answer) => ({ ...answer, headers: {}, headersSeen: false })),
+      };
+    },
+  };
+}
+
+test("where the platform shows no PostObject headers, a portal page is still NOT_OSS_RESPONSE and OSS's empty answer a success", async (t) => {
+  const server = await bucket(t);
+  const portal = await startProxy(t, server.url, { portal: () => true });
+  const path = await makeFile(300 * KiB);
+  const transport = headerlessPosts(server);
+  const [refused] = await uploader(server, { endpoint: portal.url, transport, retry: 0 }).upload([path]);
+  assert.equal(refused.status, 'error');
+  assert.equal(refused.error.code, 'NOT_OSS_RESPONSE');
+  const [stored] = await uploader(server, { transport }).upload([path]);
+  await assertStored(server, stored, path);
+  assert.equal(stored.integrity, 'unverified');
+  assert.equal(stored.check, 'none');
+});
+
 test('a portal answering InitiateMultipartUpload 200 is NOT_OSS_RESPONSE', async (t) => {
   const server = await bucket(t);
   const portal = await startProxy(t, server.url, { portal: () => true });
