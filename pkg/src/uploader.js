@@ -346,11 +346,11 @@ export function createUploader(options) {
         throw responseError(answer.status, answer.body, headers);
       }
       // A 2xx is OSS's only with its headers (203 CallbackFailed is an OSS error body). Where the
-      // platform shows no response headers, OSS's answer to success_action_status 200 without a
-      // callback is empty: a page in its place is a portal's.
+      // platform shows no response headers, OSS's answer without a callback is empty (200, 204)
+      // or a <PostResponse> (201): a page in its place is a portal's.
       if (answer.headersSeen === false) {
-        const hasCallback = Boolean(fields.callback);
-        if (answer.status !== 203 && !hasCallback && answer.body) throw notOssResponse('PostObject', answer.status);
+        const ossBody = !answer.body || /<PostResponse[\s>]/.test(answer.body);
+        if (answer.status !== 203 && !fields.callback && !ossBody) throw notOssResponse('PostObject', answer.status);
       } else {
         requireOssHeaders(
           'PostObject',
