@@ -288,11 +288,15 @@ export async function uploadMultipart(ctx, entry) {
         if (buffer) spare.push(buffer);
       }
     };
+    // Content-MD5 makes OSS refuse a part damaged on the way (InvalidDigest), where the CRC-64
+    // header is hidden (a browser bucket whose CORS does not expose it). Once OSS's CRC-64 has
+    // been seen, that check covers the parts and the MD5 is not computed.
+    let crcSeen = false;
     const sendPart = async (n, bytes) => {
       const partCrc = crc64(bytes);
-      // Content-MD5 makes OSS refuse a part damaged on the way (InvalidDigest), also where the
-      // CRC-64 header is hidden (a browser bucket whose CORS does not expose it).
-      const partMd5 = md5Base64(bytes);
+      const partMd5 = crcSeen ? undefined : md5Base64(bytes);
+      const partHeaders = { 'content-type': 'application/octet-stream' };
+      if (partMd5) partHeaders['content-md5'] = partMd5;
       const result = await ctx.withRetries(entry, async () => {
         loadedOf.set(n, 0);
         let answer;
@@ -301,7 +305,7 @@ export async function uploadMultipart(ctx, entry) {
             method: 'PUT',
             key: entry.key,
             query: { partNumber: String(n), uploadId: checkpoint.uploadId },
-            headers: { 'content-type': 'application/octet-stream', 'content-md5': partMd5 },
+            headers: partHeaders,
             body: toArrayBuffer(bytes),
             // Browsers send a Blob slice many times faster than an ArrayBuffer body.
             bodyBlob: entry.file.blob ? entry.file.blob.slice(...range(n)) : undefined,
@@ -323,8 +327,10 @@ export async function uploadMultipart(ctx, entry) {
             partNumber: n,
           });
         }
+        if (serverCrc) crcSeen = true;
         const etag = answer.headers.etag.replace(/"/g, '');
-        return { number: n, etag, crc64: partCrc, size: bytes.length, check: serverCrc ? 'crc64' : 'content-md5' };
+        const check = serverCrc ? 'crc64' : partMd5 ? 'content-md5' : 'none';
+        return { number: n, etag, crc64: partCrc, size: bytes.length, check };
       });
       loadedOf.delete(n);
       done.set(n, result);
