@@ -336,6 +336,7 @@ export interface UploaderOptions {
   partSize?: number;
   partConcurrency?: number;
   resume?: boolean;
+  /** Node: the checkpoint folder (default: `$XDG_STATE_HOME/ossup`, `~/.local/state/ossup`, else `<tmpdir>/ossup-<uid>`); a symlink or another user's folder is not used. */
   checkpointDir?: string;
   checkpointStorage?: {
     get(key: string): string | null;
@@ -359,6 +360,8 @@ export interface UploadedFile {
   size: number;
   name: string;
   integrity: 'verified' | 'unverified';
+  /** What protected the bytes: OSS's CRC-64, Content-MD5 on every part, a PostObject's ETag vs the file's MD5, or nothing. */
+  check: 'crc64' | 'content-md5' | 'etag-md5' | 'none';
   recovered?: boolean;
   callbackBody?: string;
   callbackError?: { code?: string; message?: string };

@@ -135,13 +135,25 @@ export const WHAT_TO_DO = {
     'Network and platform',
     'No upload API was found for this runtime. Import the entry for your platform (`ossup/miniprogram` for WeChat/Douyin, `ossup/wasm2js` for Alipay, `ossup` for browsers and Node), or pass `transport`.',
   ],
-  MALFORMED_RESPONSE: [
+  NOT_OSS_RESPONSE: [
     'Network and platform',
-    'OSS (or something in between: a proxy, a captive portal) answered with a body the uploader cannot read. Check the endpoint; the message carries what came back.',
+    "A 2xx answer came without OSS's evidence (`ETag` and `x-oss-request-id`; for Initiate and Complete, their XML): a proxy or captive portal answered instead of OSS, so nothing is reported stored and a multipart checkpoint is kept. It is retried. In a browser the bucket's CORS rule must expose `ETag`, `x-oss-request-id` and `x-oss-hash-crc64ecma`.",
   ],
   CRC64_MISMATCH: [
     'Integrity',
     "The CRC-64 OSS computed for the stored bytes differs from the file's: the bytes were changed on the way. Nothing was silently accepted; upload the file again (under a new key, since overwrite is forbidden by default).",
+  ],
+  INTEGRITY_MISMATCH: [
+    'Integrity',
+    "The CRC-64 header was hidden (a browser bucket's CORS), and the stored object's ETag (the MD5 of its bytes) differs from the file's MD5: the bytes were changed on the way. Upload the file again under a new key; expose `x-oss-hash-crc64ecma` in the bucket's CORS rule.",
+  ],
+  COMPLETE_UNCONFIRMED: [
+    'Integrity',
+    'The answer to CompleteMultipartUpload was lost, and a retry found the upload gone, but a HEAD of the key could not confirm the object is this file (size and CRC-64). Check the object the message names before uploading again; in a browser, expose `x-oss-hash-crc64ecma`.',
+  ],
+  CHECKPOINT_DIR_UNSAFE: [
+    'Configuration',
+    'Node: no checkpoint folder of this user could be used (the folder is a symlink, belongs to another user, or cannot be created). Uploads still work but cannot resume after a restart; pass `checkpointDir` (a folder you own).',
   ],
   NOT_READY: [
     'Loading the core',
@@ -228,7 +240,6 @@ export const OPTION_NOTES = {
     'Default true: forms carry `x-oss-forbid-overwrite: true`, so a second upload to a key fails with 409.',
   partConcurrency: 'Parts of one file in flight at once (default 3, within the platform cap).',
   resume: 'Keep a checkpoint so an interrupted multipart upload resumes (default true).',
-  checkpointDir: 'Node: the folder checkpoints are written to.',
   checkpointStorage: 'Where checkpoints live (default: the platform storage — `wx.setStorageSync`, `localStorage`, …).',
   checkpointMaxAge: 'Checkpoints older than this (ms; default 7 days) are forgotten.',
   meta: 'User metadata for every file: `{ name: value }` becomes `x-oss-meta-name`.',

@@ -104,7 +104,11 @@ export function createSignedRequests({ options, transport, limit, timeout }) {
   }
 
   /** One signed request to an object (`entry.aborts` lets cancel/pause stop it). OSS errors throw. */
-  async function request(entry, { method, key, query, headers: given = {}, body, bodyBlob, onProgress }) {
+  async function request(
+    entry,
+    { method, key, query, headers: given = {}, body, bodyBlob, onProgress },
+    { ignoreCancel = false } = {},
+  ) {
     // Always send (and sign) a Content-Type: wx/tt.request add `application/json` to a request
     // without one, and an unsigned Content-Type breaks the signature (DESIGN-NOTES).
     const headers = { 'content-type': 'application/octet-stream', ...given };
@@ -116,6 +120,9 @@ export function createSignedRequests({ options, transport, limit, timeout }) {
       );
     return limit(async () => {
       const signed = await requestHeaders(dest, method, key, query, headers);
+      // A file canceled or failed while this request waited for a slot: it must not start.
+      if (!ignoreCancel && (entry.canceled || entry.halted))
+        throw new OssupError('ABORTED', 'the upload was canceled or has failed');
       entry.usedCredentials = signed.used;
       const sent = transport.request({
         method,

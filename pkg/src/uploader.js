@@ -4,12 +4,12 @@ import { OssupError, callerError } from './errors.js';
 import { createEmitter } from './emitter.js';
 import { createCredentials } from './credentials.js';
 import { bucketUrl, describeFile, objectUrl } from './files.js';
-import { responseError, parseOssError, lowerHeaders } from './responses.js';
+import { responseError, parseOssError, lowerHeaders, notOssResponse, requireOssHeaders } from './responses.js';
 import { chooseTransport } from './platform.js';
 import { ready, objectKey, createCrc64, setClockOffset, now } from './core.js';
 import { vodDestination } from './vod.js';
 import { createSignedRequests, HEADER_SIGNING } from './request-signing.js';
-import { uploadMultipart, abortMultipart } from './multipart.js';
+import { uploadMultipart, abortMultipart, readMd5Hex } from './multipart.js';
 import { createCheckpointStore, memoryBackend } from './checkpoint.js';
 
 const DEFAULT_RETRY = {
@@ -41,13 +41,16 @@ function matchesAccept(accept, file) {
   });
 }
 
+// Every part of a file may be waiting out a backoff at once: cancel and halt wake them all.
 const sleep = (ms, entry) =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    entry.wake = () => {
+    const wake = () => {
       clearTimeout(timer);
+      entry.wakers.delete(wake);
       resolve();
     };
+    const timer = setTimeout(wake, ms);
+    entry.wakers.add(wake);
   });
 
 /** At most `limit` requests in flight across all files of an uploader (WeChat: 10 in total). */
@@ -67,6 +70,7 @@ function createLimiter(limit) {
 }
 
 const aborted = () => new OssupError('ABORTED', 'the upload was canceled');
+const SETTLED = ['success', 'error', 'canceled'];
 
 function checkOptions(options) {
   if (!options || typeof options !== 'object')
@@ -179,12 +183,22 @@ function makeUploader(options) {
     let pausedUntil = null; // a promise while paused
     let resumeNow = null;
     const whilePaused = async (entry) => {
-      while (pausedUntil && !(entry && entry.canceled))
+      while (pausedUntil && !(entry && (entry.canceled || entry.halted)))
         await Promise.race([pausedUntil, entry ? entry.canceledSignal : pausedUntil]);
     };
+    // A settled file stays settled: late work of its own cannot flip it back.
     const setState = (entry, state) => {
+      if (SETTLED.includes(entry.state)) return;
       entry.state = state;
       entry.public.state = state;
+    };
+    // One part failed for good: the file's other requests are aborted and none starts.
+    const halt = (entry, error) => {
+      if (entry.halted) return;
+      entry.halted = error;
+      for (const abort of [...entry.aborts]) abort();
+      for (const wake of [...entry.wakers]) wake();
+      entry.signalCanceled();
     };
     let finished;
     const done = new Promise((resolve, reject) => {
@@ -230,6 +244,7 @@ function makeUploader(options) {
     };
 
     const finish = (entry, state, value) => {
+      if (SETTLED.includes(entry.state)) return;
       setState(entry, state);
       if (state === 'success') {
         entry.result = value;
@@ -274,6 +289,24 @@ function makeUploader(options) {
       } catch {
         return false;
       }
+    }
+
+    // Where the CRC-64 header is hidden (a browser bucket's CORS), the ETag of a PostObject is
+    // the MD5 of the stored bytes (upper-case hex; not under SSE-KMS): compare it with the file's.
+    async function etagCheck(entry, etag, headers) {
+      if (!integrity || !readMd5Hex || !transport.readRange) return 'none';
+      if (!/^[0-9a-f]{32}$/i.test(etag || '') || /kms/i.test(headers['x-oss-server-side-encryption'] || ''))
+        return 'none';
+      const md5 = await readMd5Hex(transport, entry.file, entry.size).catch(() => null);
+      if (!md5) return 'none';
+      if (md5.toLowerCase() !== etag.toLowerCase()) {
+        throw new OssupError(
+          'INTEGRITY_MISMATCH',
+          `${entry.key}: the stored object's MD5 (ETag ${etag}) differs from the file's (${md5}): the bytes were corrupted on the way; upload it again under a new key`,
+          { key: entry.key, serverEtag: etag, localMd5: md5 },
+        );
+      }
+      return 'etag-md5';
     }
 
     async function postOnce(entry) {
@@ -336,6 +369,19 @@ function makeUploader(options) {
       if (answer.status !== expected && answer.status !== 203 && !(answer.status >= 200 && answer.status < 300)) {
         throw responseError(answer.status, answer.body, headers);
       }
+      // A 2xx is OSS's only with its headers (203 CallbackFailed is an OSS error body). Where the
+      // platform shows no response headers, OSS's answer without a callback is empty (200, 204)
+      // or a <PostResponse> (201): a page in its place is a portal's.
+      if (answer.headersSeen === false) {
+        const ossBody = !answer.body || /<PostResponse[\s>]/.test(answer.body);
+        if (answer.status !== 203 && !fields.callback && !ossBody) throw notOssResponse('PostObject', answer.status);
+      } else {
+        requireOssHeaders(
+          'PostObject',
+          { status: answer.status, headers },
+          answer.status === 203 ? ['x-oss-request-id'] : undefined,
+        );
+      }
       const crc = headers['x-oss-hash-crc64ecma'];
       const ours = await crcPromise;
       if (crc && ours && crc !== ours) {
@@ -345,14 +391,17 @@ function makeUploader(options) {
           { key: entry.key, serverCrc64: crc, localCrc64: ours },
         );
       }
+      const etag = headers.etag ? headers.etag.replace(/"/g, '') : undefined;
+      const check = crc && ours ? 'crc64' : await etagCheck(entry, etag, headers);
       const result = {
         key: entry.key,
         url: entry.url,
-        etag: headers.etag ? headers.etag.replace(/"/g, '') : undefined,
+        etag,
         crc64: crc || ours || undefined,
         size: entry.size,
         name: entry.file.name,
-        integrity: crc && ours ? 'verified' : 'unverified',
+        integrity: check === 'none' ? 'unverified' : 'verified',
+        check,
       };
       // 203: stored, but the callback failed (oss-spec §1d) — a stored file, not a failure.
       if (answer.status === 203) result.callbackError = parseOssError(answer.body) || { code: 'CallbackFailed' };
@@ -378,10 +427,12 @@ function makeUploader(options) {
       for (let attempt = 1; ; attempt++) {
         await whilePaused(entry);
         if (entry.canceled) throw aborted();
+        if (entry.halted) throw entry.halted;
         try {
           return await once(attempt);
         } catch (error) {
           if (entry.canceled) throw aborted();
+          if (entry.halted) throw entry.halted;
           if (pausedUntil) {
             attempt--;
             continue;
@@ -431,6 +482,7 @@ function makeUploader(options) {
         size: entry.size,
         name: entry.file.name,
         integrity: 'verified',
+        check: 'crc64',
         recovered: true,
       };
     }
@@ -441,6 +493,7 @@ function makeUploader(options) {
       options: { ...options, forbidOverwrite },
       request,
       withRetries,
+      halt,
       progress: (entry, loaded) => progress(entry, loaded),
       emit: (event, entry, info) => task.emit(event, entry.public, info),
       whilePaused: (entry) => whilePaused(entry),
@@ -565,14 +618,23 @@ function makeUploader(options) {
       if (entry.state === 'success' || entry.state === 'error' || entry.state === 'canceled') return;
       entry.canceled = true;
       entry.signalCanceled();
-      for (const abort of entry.aborts) abort();
-      if (entry.wake) entry.wake();
+      for (const abort of [...entry.aborts]) abort();
+      for (const wake of [...entry.wakers]) wake();
       if (entry.state === 'queued') finish(entry, 'canceled', new OssupError('ABORTED', 'the upload was canceled'));
     }
 
     // Entries exist as soon as upload() returns, so task.files[i].cancel() works at once.
     list.forEach((input, index) => {
-      const entry = { index, state: 'queued', loaded: 0, speed: 0, lastLoaded: 0, lastTime: 0, aborts: new Set() };
+      const entry = {
+        index,
+        state: 'queued',
+        loaded: 0,
+        speed: 0,
+        lastLoaded: 0,
+        lastTime: 0,
+        aborts: new Set(),
+        wakers: new Set(),
+      };
       entry.input = input;
       entry.canceledSignal = new Promise((resolve) => {
         entry.signalCanceled = resolve;

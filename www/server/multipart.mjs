@@ -131,6 +131,10 @@ export async function handleComplete(ctx, key) {
   const text = await readBodyText(ctx.req, MAX_XML_BODY_BYTES);
   authenticateHeaders(ctx, key);
   if (text === null) throw ossError('MalformedXML');
+  const md5 = headers['content-md5']?.trim(); // like UploadPart: a damaged part list is refused
+  if (md5 !== undefined && md5 !== createHash('md5').update(text, 'utf8').digest('base64')) {
+    throw ossError('InvalidDigest');
+  }
   const completeAll = headers['x-oss-complete-all']?.toLowerCase() === 'yes'; // §3: no body
   const listed = completeAll ? null : parseCompleteMultipartUpload(text);
   listed?.forEach(({ partNumber }, i) => {
