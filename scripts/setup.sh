@@ -90,4 +90,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm devDependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+bash scripts/setup-frameworks.sh
 say "ready ($OSSUP_RUST_ROUTE route)"
