@@ -63,6 +63,8 @@ function userAgentFor(platform) {
  * - `packageDir`: the code package WXWebAssembly/TTWebAssembly load from (default: a temp dir
  *   holding pkg/dist/ossup.wasm.br at miniprogram_npm/ossup/ossup.wasm.br)
  * - `bundle`: the file `require('ossup')` evaluates (default: miniprogram.cjs; Alipay wasm2js.cjs)
+ * - `miniprogramNpm`: a miniprogram_npm folder the WeChat npm build wrote: bare `require`s
+ *   resolve there (and only there) instead of to pkg/dist
  * - `storage`: a Map backing the storage APIs (share one between sandboxes to simulate a restart)
  * - `timeoutMs`: default and maximum network timeout (WeChat/Douyin 60 000, Alipay 30 000)
  * - `maxConcurrent`: cap on simultaneous request/uploadFile (WeChat/uni 10; 0 = none)
@@ -201,6 +203,9 @@ export function createSandbox(platform, options = {}) {
     );
   }
   Object.assign(context, app.globals);
+  // WeChat's and Douyin's logic layers name their global object `global` (uni-app's runtime
+  // assigns to it unguarded); Alipay's does not.
+  if (platform !== 'alipay') context.global = context;
 
   // CommonJS as the mini-program runtimes do it: `require` resolves only the app's own files
   // and the npm package (what the npm build copies into miniprogram_npm) — no Node modules.
@@ -212,6 +217,17 @@ export function createSandbox(platform, options = {}) {
   const modules = new Map();
   const resolveSpecifier = (specifier, fromFile) => {
     if (typeof specifier !== 'string') return null;
+    if (options.miniprogramNpm && /^[^./]/.test(specifier)) {
+      // What the WeChat npm build wrote: `x/y` is miniprogram_npm/x/y.js, `x` its index.js.
+      const [name, ...sub] = specifier.split('/');
+      const file = path.join(options.miniprogramNpm, name, `${sub.length ? sub.join('/') : 'index'}.js`);
+      try {
+        readFileSync(file);
+        return file;
+      } catch {
+        return null;
+      }
+    }
     if (bundleFor[specifier]) return bundleFor[specifier];
     if (!/^\.{0,2}\//.test(specifier) || !fromFile) return null;
     const base = specifier.startsWith('/') && options.appRoot ? options.appRoot : path.dirname(fromFile);
