@@ -203,9 +203,6 @@ export function createSandbox(platform, options = {}) {
     );
   }
   Object.assign(context, app.globals);
-  // WeChat's and Douyin's logic layers name their global object `global` (uni-app's runtime
-  // assigns to it unguarded); Alipay's does not.
-  if (platform !== 'alipay') context.global = context;
 
   // CommonJS as the mini-program runtimes do it: `require` resolves only the app's own files
   // and the npm package (what the npm build copies into miniprogram_npm) — no Node modules.
@@ -254,8 +251,13 @@ export function createSandbox(platform, options = {}) {
     modules.set(file, module);
     try {
       const source = readFileSync(file, 'utf8');
-      const wrapper = new vm.Script(`(function (require, module, exports) {${source}\n})`, { filename: file });
-      wrapper.runInContext(context).call(module.exports, makeRequire(file), module, module.exports);
+      // WeChat and Douyin hand each module `global` (their global object) beside require/module/
+      // exports; uni-app's runtime assigns to it unguarded. Alipay's modules get none.
+      const wrapper = new vm.Script(`(function (require, module, exports, global) {${source}\n})`, {
+        filename: file,
+      });
+      const global = platform === 'alipay' ? undefined : context;
+      wrapper.runInContext(context).call(module.exports, makeRequire(file), module, module.exports, global);
     } catch (error) {
       modules.delete(file);
       throw error;
