@@ -108,4 +108,5 @@ if [ ! -x .venv-sdk/bin/python ] || [ tests/sdk/requirements.txt -nt .venv-sdk/.
   touch .venv-sdk/.installed
 fi
 bash scripts/setup-toolchains.sh
+bash scripts/setup-frameworks.sh
 say "ready ($OSSUP_RUST_ROUTE route)"
