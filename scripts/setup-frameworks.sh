@@ -12,5 +12,7 @@ if [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modu
 fi
 say "installing uni-app, Taro and miniprogram-ci for the framework tests (about 2,000 packages, once)"
 start=$SECONDS
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install` from the lock, not `npm ci`: @tarojs/binding lists a native binding per platform
+# as an optional dependency, the lock holds only this platform's, and npm ci refuses that.
+npm install --no-save --prefer-offline --no-audit --no-fund --loglevel=error
 say "installed in $((SECONDS - start)) s"

@@ -124,17 +124,7 @@ export async function uploadMultipart(ctx, entry) {
   async function upload() {
     // A checkpoint given up is aborted on OSS too, so its parts are not kept (and billed) forever.
     const discard = async (stale, staleId) => {
-      if (stale && stale.uploadId && stale.key) {
-        try {
-          await ctx.request(
-            entry,
-            { method: 'DELETE', key: stale.key, query: { uploadId: stale.uploadId } },
-            { ignoreCancel: true },
-          );
-        } catch {
-          // Best effort: an unfinished upload also expires by the bucket's lifecycle rules.
-        }
-      }
+      if (stale && stale.uploadId && stale.key) await abortUpload(ctx, entry, stale.key, stale.uploadId);
       store.remove(staleId);
     };
     // Older checkpoints of this file (another keyPrefix, part size or content) are stale now.
@@ -432,18 +422,19 @@ export async function uploadMultipart(ctx, entry) {
   }
 }
 
+/** AbortMultipartUpload, best effort: an unfinished upload also expires by the bucket's lifecycle rules. */
+async function abortUpload(ctx, entry, key, uploadId) {
+  try {
+    await ctx.request(entry, { method: 'DELETE', key, query: { uploadId } }, { ignoreCancel: true });
+  } catch {
+    // Nothing more to do: see above.
+  }
+}
+
 /** AbortMultipartUpload for a canceled upload, and its checkpoint forgotten. */
 export async function abortMultipart(ctx, entry) {
   if (!entry.uploadId) return;
-  try {
-    await ctx.request(
-      entry,
-      { method: 'DELETE', key: entry.key, query: { uploadId: entry.uploadId } },
-      { ignoreCancel: true },
-    );
-  } catch {
-    // Best effort: an unfinished upload also expires by the bucket's lifecycle rules.
-  }
+  await abortUpload(ctx, entry, entry.key, entry.uploadId);
   if (entry.checkpointId) ctx.store.remove(entry.checkpointId);
 }
 
