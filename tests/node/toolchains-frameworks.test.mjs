@@ -267,6 +267,7 @@ before(async () => {
     port: 0,
     corsOrigins: [site.origin],
     signing: { bucket: bucket.bucket, region: bucket.region, endpoint: bucket.url, accessKeyId, accessKeySecret },
+    authenticate: () => 'guest', // the fixtures sign in nobody: everyone is users/guest/
   });
 });
 
