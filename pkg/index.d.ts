@@ -14,11 +14,16 @@ export declare class OssupError extends Error {
   ec?: string;
   /** What to do about it, in plain words. */
   hint?: string;
-  /** The StringToSign OSS computed (SignatureDoesNotMatch). */
+  /**
+   * The StringToSign OSS computed (SignatureDoesNotMatch). As in every string of an OssupError,
+   * security tokens, secrets and signatures in it read `[redacted]`.
+   */
   stringToSign?: string;
   /** Whether trying again may succeed. */
   retryable?: boolean;
   cause?: unknown;
+  /** The fields above and `message`, redacted, for logs (`JSON.stringify(error)`). */
+  toJSON(): Record<string, unknown>;
 }
 
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
@@ -34,9 +39,35 @@ export interface EngineInfo {
   engine: 'WebAssembly' | 'WXWebAssembly' | 'TTWebAssembly' | 'wasm2js';
 }
 
+// Structural stand-ins for DOM types, so the declarations compile without `lib: dom`
+// (mini-program projects cannot add it: it clashes with their platform typings).
+
+/** What ossup reads of a `File` or `Blob`. */
+export interface BlobLike {
+  readonly size: number;
+  readonly type: string;
+  readonly name?: string;
+  slice(start?: number, end?: number, contentType?: string): unknown;
+}
+
+/** A `URL` object. */
+export interface UrlLike {
+  readonly href: string;
+}
+
+/** A fetch `Response`. */
+export interface ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** `WebAssembly.Module` where a lib declares it (DOM or Node types), otherwise nothing. */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : never;
+
 export interface ReadyOptions {
   /** Browsers: where ossup.wasm is (URL, Response, bytes or a compiled module). */
-  wasm?: string | URL | Response | Promise<Response> | BufferSource | WebAssembly.Module;
+  wasm?: string | UrlLike | ResponseLike | PromiseLike<ResponseLike> | Bytes | WasmModule;
   /** WeChat/Douyin: the package path of ossup.wasm.br (default /miniprogram_npm/ossup/ossup.wasm.br). */
   wasmPath?: string;
 }
@@ -48,7 +79,8 @@ export function engine(): EngineInfo['engine'] | null;
 /** The signing clock: Date.now() plus the offset learned from OSS's Date header. */
 export function now(): number;
 export function setClockOffset(ms: number): void;
-export function randomSource(): 'crypto.getRandomValues' | 'wx.getRandomValues' | 'tt.getRandomValues' | 'custom' | 'insecure' | string;
+export function randomSource():
+  'crypto.getRandomValues' | 'wx.getRandomValues' | 'tt.getRandomValues' | 'custom' | 'insecure' | string;
 export function setRandomSource(bytes: (length: number) => Uint8Array, name?: string): void;
 export function coreVersion(): string;
 
@@ -82,12 +114,24 @@ export interface PostFormOptions {
   /** Seconds from now (default 900). */
   expiresIn?: number;
   contentLengthRange?: [number, number];
+  /**
+   * `Content-Type` and `x-oss-content-type` of the object, both pinned; default: the type of the
+   * key's extension, or `application/octet-stream`. A fixed key whose extension belongs to
+   * another type is refused (KEY_TYPE_MISMATCH).
+   */
   contentType?: string;
+  /** Types the poster may choose from per file (`in` on both type fields; the poster sends both). */
   contentTypes?: string[];
   successActionStatus?: 200 | 201 | 204;
   /** Default true: a second upload to the key fails with 409 FileAlreadyExists. */
   forbidOverwrite?: boolean;
-  /** Other object headers as fields (Cache-Control, Content-Disposition, x-oss-object-acl …). */
+  /**
+   * Other object headers as fields, each pinned. Every form pins `Content-Disposition`
+   * (default `inline`), `Cache-Control`, `Content-Encoding` and `Expires` (default empty: not
+   * set) whether given or not; `x-oss-object-acl`, `x-oss-tagging`, `x-oss-storage-class` and
+   * `x-oss-server-side-encryption[-key-id]` only when given here (sign with a key that may only
+   * `oss:PutObject`, so OSS refuses a client's own ACL or tags: docs/security.md).
+   */
   headers?: Record<string, string>;
   /** User metadata: `name` → field `x-oss-meta-name`. */
   meta?: Record<string, string>;
@@ -107,10 +151,20 @@ export interface PostForm {
 }
 
 export function buildPostForm(options: PostFormOptions): PostForm;
-export function buildPolicy(options: { conditions: Condition[]; expiration?: string | number; expiresIn?: number; now?: number }): string;
+export function buildPolicy(options: {
+  conditions: Condition[];
+  expiration?: string | number;
+  expiresIn?: number;
+  now?: number;
+}): string;
 export function encodePolicy(policyJson: string): string;
 export function signPostPolicyV1(options: { accessKeySecret: string; policy: string }): string;
-export function signPostPolicyV4(options: { accessKeySecret: string; region: string; date: string; policy: string }): string;
+export function signPostPolicyV4(options: {
+  accessKeySecret: string;
+  region: string;
+  date: string;
+  policy: string;
+}): string;
 
 // ---- header signatures ----
 
@@ -135,7 +189,13 @@ export function signHeaders(
   options: RequestToSign & { securityToken?: string; region?: string; version?: 'v4' | 'v1'; now?: number },
 ): Record<string, string>;
 /** The upload host: `https://bucket.oss-region.aliyuncs.com`; a local or `cname` endpoint is used as given. */
-export function bucketUrl(options: { bucket?: string; region?: string; endpoint?: string; cname?: boolean; secure?: boolean }): string;
+export function bucketUrl(options: {
+  bucket?: string;
+  region?: string;
+  endpoint?: string;
+  cname?: boolean;
+  secure?: boolean;
+}): string;
 /** The URL of an object: each key segment percent-encoded. */
 export function objectUrl(base: string, key: string): string;
 export function formatDates(now?: number): { iso: string; date: string; dateTime: string; http: string };
@@ -144,26 +204,55 @@ export function formatDates(now?: number): { iso: string; date: string; dateTime
 
 export function encodeCallback(callback: string | CallbackOptions): string;
 export function encodeCallbackVar(vars: Record<string, string>): string;
-/** `prefix/yyyy/mm/dd/<ms>-<16 hex>.<ext>` from 64 secure random bits. */
-export function objectKey(options?: { prefix?: string; name?: string; now?: number; dateFolders?: boolean }): string;
+/**
+ * `prefix/yyyy/mm/dd/<ms>-<16 hex>.<ext>` from 64 secure random bits. With `contentType` the
+ * extension comes from the type (`image/png` → `.png`, whatever `name` says), so the key agrees
+ * with the type `buildPostForm` pins; without it, from `name`.
+ */
+export function objectKey(options?: {
+  prefix?: string;
+  name?: string;
+  contentType?: string;
+  now?: number;
+  dateFolders?: boolean;
+}): string;
 export function validateKey(key: string): string;
 export function normalizePrefix(prefix: string): string;
 /** CRC-64/XZ as a decimal string (`x-oss-hash-crc64ecma`). */
 export function crc64(data: Bytes | string, previous?: string): string;
 export function crc64Combine(crcA: string, crcB: string, lengthB: number): string;
-export function createCrc64(previous?: string): { update(data: Bytes | string): ReturnType<typeof createCrc64>; digest(): string };
+export function createCrc64(previous?: string): {
+  update(data: Bytes | string): ReturnType<typeof createCrc64>;
+  digest(): string;
+};
 export function md5Base64(data: Bytes | string): string;
 export function md5Hex(data: Bytes | string): string;
-export function createMd5(): { update(data: Bytes | string): ReturnType<typeof createMd5>; digest(encoding?: 'base64' | 'hex'): string };
+export function createMd5(): {
+  update(data: Bytes | string): ReturnType<typeof createMd5>;
+  digest(encoding?: 'base64' | 'hex'): string;
+};
 
 // ---- the uploader ----
 
-/** A path, a chooseImage/chooseMedia entry, a File/Blob, or bytes with a name. */
+/**
+ * A path, a chooseImage/chooseMedia entry (`wx.chooseMedia`'s `tempFiles`, `my.chooseImage`'s
+ * `apFilePaths`), a File/Blob, or bytes with a name.
+ */
 export type UploadInput =
   | string
-  | Blob
+  | BlobLike
   | Bytes
-  | { path?: string; tempFilePath?: string; filePath?: string; apFilePath?: string; size?: number; name?: string; type?: string; data?: Bytes; file?: Blob };
+  | {
+      path?: string;
+      tempFilePath?: string;
+      filePath?: string;
+      apFilePath?: string;
+      size?: number;
+      name?: string;
+      type?: string;
+      data?: Bytes;
+      file?: BlobLike;
+    };
 
 export interface RetryOptions {
   limit?: number;
@@ -197,9 +286,21 @@ export interface UploaderOptions {
   secure?: boolean;
   keyPrefix?: string;
   /** Recommended: your server signs each form. */
-  signForm?: (request: { key: string; name: string; size: number; contentType: string }) => Promise<Record<string, string> | { host?: string; url?: string; fields: Record<string, string> }>;
+  signForm?: (request: {
+    key: string;
+    name: string;
+    size: number;
+    contentType: string;
+  }) => Promise<Record<string, string> | { host?: string; url?: string; fields: Record<string, string> }>;
   /** Server-signed mode for multipart: your server returns the headers (see signHeaders). */
-  signRequest?: (request: { method: string; bucket?: string; region?: string; key: string; query: Record<string, string | null>; headers: Record<string, string> }) => Promise<Record<string, string>>;
+  signRequest?: (request: {
+    method: string;
+    bucket?: string;
+    region?: string;
+    key: string;
+    query: Record<string, string | null>;
+    headers: Record<string, string>;
+  }) => Promise<Record<string, string>>;
   /** STS temporary credentials; refreshed once for all uploads when they expire. */
   credentials?: () => Promise<StsCredentials>;
   /** ApsaraVideo VOD: one address and auth per file. */
@@ -235,8 +336,13 @@ export interface UploaderOptions {
   partSize?: number;
   partConcurrency?: number;
   resume?: boolean;
+  /** Node: the checkpoint folder (default: `$XDG_STATE_HOME/ossup`, `~/.local/state/ossup`, else `<tmpdir>/ossup-<uid>`); a symlink or another user's folder is not used. */
   checkpointDir?: string;
-  checkpointStorage?: { get(key: string): string | null; set(key: string, value: string): void; remove(key: string): void };
+  checkpointStorage?: {
+    get(key: string): string | null;
+    set(key: string, value: string): void;
+    remove(key: string): void;
+  };
   checkpointMaxAge?: number;
   meta?: Record<string, string>;
   headers?: Record<string, string>;
@@ -254,6 +360,8 @@ export interface UploadedFile {
   size: number;
   name: string;
   integrity: 'verified' | 'unverified';
+  /** What protected the bytes: OSS's CRC-64, Content-MD5 on every part, a PostObject's ETag vs the file's MD5, or nothing. */
+  check: 'crc64' | 'content-md5' | 'etag-md5' | 'none';
   recovered?: boolean;
   callbackBody?: string;
   callbackError?: { code?: string; message?: string };
@@ -296,9 +404,26 @@ export interface UploadTask extends PromiseLike<UploadResult[]> {
   on(event: 'success', listener: (file: TaskFile, result: UploadedFile) => void): UploadTask;
   on(event: 'error', listener: (file: TaskFile | null, error: OssupError) => void): UploadTask;
   on(event: 'cancel', listener: (file: TaskFile) => void): UploadTask;
-  on(event: 'retry', listener: (file: TaskFile, info: { attempt: number; delay: number; error: OssupError; reason?: string }) => void): UploadTask;
-  on(event: 'multipart', listener: (file: TaskFile, info: { uploadId: string; key: string; parts: number; partSize: number; resumedParts: number }) => void): UploadTask;
-  on(event: 'complete', listener: (summary: { successful: UploadedFile[]; failed: FailedFile[]; canceled: FailedFile[]; results: UploadResult[] }) => void): UploadTask;
+  on(
+    event: 'retry',
+    listener: (file: TaskFile, info: { attempt: number; delay: number; error: OssupError; reason?: string }) => void,
+  ): UploadTask;
+  on(
+    event: 'multipart',
+    listener: (
+      file: TaskFile,
+      info: { uploadId: string; key: string; parts: number; partSize: number; resumedParts: number },
+    ) => void,
+  ): UploadTask;
+  on(
+    event: 'complete',
+    listener: (summary: {
+      successful: UploadedFile[];
+      failed: FailedFile[];
+      canceled: FailedFile[];
+      results: UploadResult[];
+    }) => void,
+  ): UploadTask;
   on(event: string, listener: (...args: any[]) => void): UploadTask;
   off(event: string, listener: (...args: any[]) => void): UploadTask;
   once(event: string, listener: (...args: any[]) => void): UploadTask;
@@ -311,7 +436,16 @@ export interface UploadTask extends PromiseLike<UploadResult[]> {
 }
 
 export interface Uploader {
-  upload(files: UploadInput | UploadInput[] | { tempFiles: UploadInput[] }, options?: { key?: (file: { name: string; size: number; type: string }, index: number) => string; meta?: Record<string, string>; headers?: Record<string, string>; callback?: string | CallbackOptions; callbackVar?: Record<string, string> }): UploadTask;
+  upload(
+    files: UploadInput | UploadInput[] | { tempFiles: UploadInput[] },
+    options?: {
+      key?: (file: { name: string; size: number; type: string }, index: number) => string;
+      meta?: Record<string, string>;
+      headers?: Record<string, string>;
+      callback?: string | CallbackOptions;
+      callbackVar?: Record<string, string>;
+    },
+  ): UploadTask;
   credentialMode: 'signForm' | 'credentials' | 'permanent' | 'vod';
 }
 
@@ -320,7 +454,10 @@ export function createUploader(options: UploaderOptions): Uploader;
 // ---- VOD ----
 
 export function decodeUploadAddress(uploadAddress: string): { endpoint: string; bucket: string; key: string };
-export function decodeUploadAuth(uploadAuth: string, now?: number): StsCredentials & { region?: string; expiration: string };
+export function decodeUploadAuth(
+  uploadAuth: string,
+  now?: number,
+): StsCredentials & { region?: string; expiration: string };
 
 export interface VodUploadInfo {
   file: any;
@@ -365,5 +502,10 @@ export declare class VODUpload {
   setUploadAuthAndAddress(uploadInfo: VodUploadInfo, uploadAuth: string, uploadAddress: string, videoId?: string): void;
   setSTSToken(uploadInfo: VodUploadInfo, accessKeyId: string, accessKeySecret: string, securityToken: string): void;
   resumeUploadWithAuth(uploadAuth: string): void;
-  resumeUploadWithSTSToken(accessKeyId: string, accessKeySecret: string, securityToken: string, expireTime?: string): void;
+  resumeUploadWithSTSToken(
+    accessKeyId: string,
+    accessKeySecret: string,
+    securityToken: string,
+    expireTime?: string,
+  ): void;
 }

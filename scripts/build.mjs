@@ -184,18 +184,35 @@ const postAliases = {
 bundles.push(['entry-post.js', 'post-miniprogram.cjs', 'cjs', 'neutral', [postAliases]]);
 bundles.push(['entry-post.js', 'post.mjs', 'esm', 'neutral', [postAliases]]);
 for (const [entry, out, format, platform, plugins = []] of bundles) {
-  await esbuild.build({
+  const options = {
     plugins,
     entryPoints: [join(root, 'pkg', 'src', entry)],
-    outfile: join(dist, out),
     bundle: true,
-    format,
     platform,
-    target: format === 'esm' ? 'es2020' : 'es2018',
-    minify: true,
-    legalComments: 'none',
     logLevel: 'warning',
     external: ['node:*'],
+  };
+  // Node's builds unminified: an uncaught error's stack and source line stay readable there,
+  // where size costs nothing.
+  const minify = platform !== 'node';
+  // Node finds the names of a CommonJS module's exports by reading its source
+  // (cjs-module-lexer); esbuild writes them out for platform 'node' only, so the others get the
+  // same never-run assignment, for `import { ready } from 'ossup/miniprogram'` in Node ESM.
+  let footer = '';
+  if (format === 'cjs' && platform !== 'node') {
+    const { metafile } = await esbuild.build({ ...options, format: 'esm', write: false, metafile: true });
+    const names = Object.values(metafile.outputs).flatMap((o) => o.exports);
+    if (!names.length) throw new Error(`${out}: no exports found`);
+    footer = `0 && (module.exports = { ${names.join(', ')} });`;
+  }
+  await esbuild.build({
+    ...options,
+    outfile: join(dist, out),
+    format,
+    target: format === 'esm' ? 'es2020' : 'es2018',
+    minify,
+    legalComments: 'none',
+    footer: footer ? { js: footer } : undefined,
   });
 }
 
@@ -215,7 +232,15 @@ writeFileSync(join(mini, 'ossup-post.wasm.br'), readFileSync(`${postWasmFile}.br
 // CommonJS for Node too, should anything require it there (pkg/package.json says "module").
 writeFileSync(join(mini, 'package.json'), '{ "type": "commonjs" }\n');
 // The npm page and licence, and types for CommonJS `require` under node16/nodenext resolution.
-writeFileSync(join(root, 'pkg', 'README.md'), readFileSync(join(root, 'README.md')));
+// Its relative links point into the repository (the registry page shows the README alone).
+const { repository } = JSON.parse(readFileSync(join(root, 'pkg', 'package.json'), 'utf8'));
+const repo = repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+const raw = repo.replace('https://github.com/', 'https://raw.githubusercontent.com/');
+const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(
+  /(!?)\[([^\]]*)\]\((?![a-z]+:|#)([^)\s]+)\)/g,
+  (_, image, text, target) => `${image}[${text}](${image ? `${raw}/HEAD` : `${repo}/blob/HEAD`}/${target})`,
+);
+writeFileSync(join(root, 'pkg', 'README.md'), readme);
 writeFileSync(join(root, 'pkg', 'LICENSE'), readFileSync(join(root, 'LICENSE')));
 writeFileSync(join(root, 'pkg', 'index.d.cts'), readFileSync(join(root, 'pkg', 'index.d.ts')));
 // ossup/post's, importing the full entry's CommonJS declarations (tests/types compiles both).

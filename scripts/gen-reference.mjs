@@ -60,7 +60,7 @@ export const WHAT_TO_DO = {
   ],
   INVALID_CREDENTIALS: [
     'Credentials and signing',
-    "`credentials()` must resolve to `{ accessKeyId, accessKeySecret, securityToken, expiration }` (STS's own `AccessKeyId`, … names are accepted) with an `expiration` in the future. Check your STS endpoint — and the device clock if the credentials look expired on arrival.",
+    "`credentials()` must resolve to `{ accessKeyId, accessKeySecret, securityToken, expiration }` (STS's own `AccessKeyId`, … names are accepted) with an `expiration` in the future. Credentials that look expired by the device clock are judged by the server's (asked with a HEAD of the bucket) and asked for once more; this code means the server agrees they are expired: check your STS endpoint.",
   ],
   CREDENTIALS_FAILED: [
     'Credentials and signing',
@@ -135,13 +135,25 @@ export const WHAT_TO_DO = {
     'Network and platform',
     'No upload API was found for this runtime. Import the entry for your platform (`ossup/miniprogram` for WeChat/Douyin, `ossup/wasm2js` for Alipay, `ossup` for browsers and Node), or pass `transport`.',
   ],
-  MALFORMED_RESPONSE: [
+  NOT_OSS_RESPONSE: [
     'Network and platform',
-    'OSS (or something in between: a proxy, a captive portal) answered with a body the uploader cannot read. Check the endpoint; the message carries what came back.',
+    "A 2xx answer came without OSS's evidence (`ETag` and `x-oss-request-id`; for Initiate and Complete, their XML): a proxy or captive portal answered instead of OSS, so nothing is reported stored and a multipart checkpoint is kept. It is retried. In a browser the bucket's CORS rule must expose `ETag`, `x-oss-request-id` and `x-oss-hash-crc64ecma`.",
   ],
   CRC64_MISMATCH: [
     'Integrity',
     "The CRC-64 OSS computed for the stored bytes differs from the file's: the bytes were changed on the way. Nothing was silently accepted; upload the file again (under a new key, since overwrite is forbidden by default).",
+  ],
+  INTEGRITY_MISMATCH: [
+    'Integrity',
+    "The CRC-64 header was hidden (a browser bucket's CORS), and the stored object's ETag (the MD5 of its bytes) differs from the file's MD5: the bytes were changed on the way. Upload the file again under a new key; expose `x-oss-hash-crc64ecma` in the bucket's CORS rule.",
+  ],
+  COMPLETE_UNCONFIRMED: [
+    'Integrity',
+    'The answer to CompleteMultipartUpload was lost, and a retry found the upload gone, but a HEAD of the key could not confirm the object is this file (size and CRC-64). Check the object the message names before uploading again; in a browser, expose `x-oss-hash-crc64ecma`.',
+  ],
+  CHECKPOINT_DIR_UNSAFE: [
+    'Configuration',
+    'Node: no checkpoint folder of this user could be used (the folder is a symlink, belongs to another user, or cannot be created). Uploads still work but cannot resume after a restart; pass `checkpointDir` (a folder you own).',
   ],
   NOT_READY: [
     'Loading the core',
@@ -161,7 +173,11 @@ export const WHAT_TO_DO = {
   ],
   OUT_OF_MEMORY: [
     'Loading the core',
-    "The `ossup/post` core's linear memory could not grow for a call (a CRC-64 chunk or a form larger than the runtime allows). Hash large files in smaller chunks; on a phone, free memory held elsewhere.",
+    "A core's linear memory could not grow for a call (a CRC-64 chunk, a form or a signature's strings larger than the runtime allows). Pass smaller inputs; on a phone, free memory held elsewhere. The core stays usable.",
+  ],
+  INPUT_TOO_LARGE: [
+    'Configuration',
+    'A call was given more than 8 Mi characters of strings (or of options as JSON), refused before the core: OSS accepts at most 8 MB of form fields, so no policy, form or signed request it takes is that long. Check which argument the message names; bytes to hash have no such limit (they go in pieces).',
   ],
   RANDOM_UNAVAILABLE: [
     'Loading the core',
@@ -170,6 +186,10 @@ export const WHAT_TO_DO = {
   INVALID_OBJECT_KEY: [
     'Object keys, dates and checksums (core)',
     "The object key (or prefix) breaks OSS's rules: 1–1023 bytes of UTF-8, no leading `/` or `\\`, no `.`/`..` segment, no control characters. Use `objectKey()` to make keys from user file names.",
+  ],
+  KEY_TYPE_MISMATCH: [
+    'Object keys, dates and checksums (core)',
+    '`buildPostForm` was given a fixed `key` whose extension belongs to another content type than the one the form pins (`a.html` as `image/png`): a browser or server could treat the object as what its name says. Name the key with `objectKey({ prefix, name, contentType })`, which takes the extension from the type; `.html`, `.svg`, `.js`, `.php` and the other active-content extensions pass only with their own type.',
   ],
   INVALID_DATE: [
     'Object keys, dates and checksums (core)',
@@ -220,7 +240,6 @@ export const OPTION_NOTES = {
     'Default true: forms carry `x-oss-forbid-overwrite: true`, so a second upload to a key fails with 409.',
   partConcurrency: 'Parts of one file in flight at once (default 3, within the platform cap).',
   resume: 'Keep a checkpoint so an interrupted multipart upload resumes (default true).',
-  checkpointDir: 'Node: the folder checkpoints are written to.',
   checkpointStorage: 'Where checkpoints live (default: the platform storage — `wx.setStorageSync`, `localStorage`, …).',
   checkpointMaxAge: 'Checkpoints older than this (ms; default 7 days) are forgotten.',
   meta: 'User metadata for every file: `{ name: value }` becomes `x-oss-meta-name`.',
@@ -512,7 +531,9 @@ export function collectCoreErrors(root = ROOT) {
       const arm = new RegExp(`Error::${variant}\\b[\\s\\S]*?(?=\\n\\s*Error::|\\n\\s*\\}\\s*\\n\\s*\\}|$)`).exec(
         display[1],
       );
-      if (arm) messages = [...arm[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\\\/g, '\\'));
+      // As Rust writes them: `\"` is a quote, `{{`/`}}` a literal brace (`{name}` stays a placeholder).
+      const unescape = (m) => m.replace(/\\\\/g, '\\').replace(/\\"/g, '"').replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+      if (arm) messages = [...arm[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unescape(m[1]));
     }
     return {
       code,

@@ -31,6 +31,9 @@ else
   done
 fi
 
+# The official Python OSS SDKs for the fidelity tests need python3 with venv and pip.
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || { have_pkg python3-venv || need_apt+=(python3-venv); }
+
 if [ ${#need_apt[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     say "missing ${need_apt[*]} and no apt-get: install them (or rustup's wasm32 target + binaryen) by hand"
@@ -90,4 +93,20 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm devDependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The example app server's own dependency (Aliyun's STS SDK), as a user who copies it installs it.
+lock=examples/server/package-lock.json
+if [ ! -d examples/server/node_modules ] || [ $lock -nt examples/server/node_modules/.package-lock.json ]; then
+  say "installing the example server's npm dependencies"
+  npm ci --prefix examples/server --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error
+fi
+# oss2 and alibabacloud-oss-v2, pinned, for tests/node/sdk-official.test.mjs: a venv of the
+# project's own, refreshed only when tests/sdk/requirements.txt changes.
+if [ ! -x .venv-sdk/bin/python ] || [ tests/sdk/requirements.txt -nt .venv-sdk/.installed ]; then
+  say "installing the official Python OSS SDKs into .venv-sdk/"
+  python3 -m venv .venv-sdk
+  .venv-sdk/bin/pip install -q --disable-pip-version-check -r tests/sdk/requirements.txt
+  touch .venv-sdk/.installed
+fi
+bash scripts/setup-toolchains.sh
+bash scripts/setup-frameworks.sh
 say "ready ($OSSUP_RUST_ROUTE route)"

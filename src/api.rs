@@ -564,18 +564,19 @@ pub fn build_post_form(options_json: &str, default_now: u64) -> Result<String> {
     Ok(out)
 }
 
-/// `objectKey({ prefix, name, now, dateFolders }, random)`.
+/// `objectKey({ prefix, name, contentType, now, dateFolders }, random)`.
 pub fn object_key(options_json: &str, default_now: u64, random: &[u8]) -> Result<String> {
     let document = parse_document("objectKey", options_json)?;
     let o = parse_options(
         "objectKey",
         &document,
-        &["prefix", "name", "now", "dateFolders"],
+        &["prefix", "name", "contentType", "now", "dateFolders"],
     )?;
     key::object_key(
         &KeyOptions {
             prefix: o.string("prefix")?.unwrap_or_default(),
             name: o.string("name")?.unwrap_or_default(),
+            content_type: o.string("contentType")?.filter(|t| !t.is_empty()),
             date_folders: o.boolean("dateFolders")?.unwrap_or(true),
             now_ms: o.now(default_now)?,
         },
@@ -644,8 +645,16 @@ mod tests {
             5,
         )
         .unwrap_or_default();
-        assert!(form.starts_with(r#"{"fields":{"key":"a b","success_action_status":"200","x-oss-forbid-overwrite":"true","callback":"eyJjYWxsYmFja1VybCI6InUiLCJjYWxsYmFja0JvZHkiOiJiIn0=","x:uid":"7","OSSAccessKeyId":"id","policy":"#), "{form}");
+        assert!(form.starts_with(r#"{"fields":{"key":"a b","success_action_status":"200","x-oss-forbid-overwrite":"true","Content-Type":"application/octet-stream","x-oss-content-type":"application/octet-stream","Content-Disposition":"inline","Cache-Control":"","Content-Encoding":"","Expires":"","callback":"eyJjYWxsYmFja1VybCI6InUiLCJjYWxsYmFja0JvZHkiOiJiIn0=","x:uid":"7","OSSAccessKeyId":"id","policy":"#), "{form}");
         assert!(form.contains(r#""expiration":"1970-01-01T00:01:00.000Z""#));
+        assert_eq!(
+            object_key(
+                r#"{"name":"a.html","contentType":"image/png","now":5,"dateFolders":false}"#,
+                0,
+                &[1; 8]
+            ),
+            Ok("5-0101010101010101.png".into())
+        );
         assert_eq!(
             encode_callback(r#""{\"callbackUrl\":\"u\",\"callbackBody\":\"b\"}""#),
             encode_callback(r#"{"callbackBody":"b","callbackUrl":"u"}"#)

@@ -34,6 +34,14 @@ pub enum Error {
     },
     /// An object key (or key prefix) OSS would reject.
     Key(KeyProblem),
+    /// A fixed key's extension says one type and the form pins another (`a.html` as
+    /// `image/png`): a browser or server could take the object for what its name says.
+    KeyTypeMismatch {
+        /// The key's extension, lower-cased, without the dot.
+        extension: String,
+        /// The content type the form would pin.
+        content_type: String,
+    },
     /// A time that is not `yyyy-mm-ddTHH:MM:SS[.sss]Z`, `yyyymmdd` or out of range.
     Date(String),
     /// A CRC-64 given as text is not a decimal unsigned 64-bit integer.
@@ -54,6 +62,7 @@ impl Error {
             Error::Missing(_) => "MISSING_OPTION",
             Error::Invalid { .. } => "INVALID_OPTION",
             Error::Key(_) => "INVALID_OBJECT_KEY",
+            Error::KeyTypeMismatch { .. } => "KEY_TYPE_MISMATCH",
             Error::Date(_) => "INVALID_DATE",
             Error::Crc(_) => "INVALID_CRC64",
             Error::Entropy { .. } => "NOT_ENOUGH_ENTROPY",
@@ -90,6 +99,13 @@ impl fmt::Display for Error {
                     "object key has a control character (U+0000-U+001F or U+007F): remove it"
                 }
             }),
+            Error::KeyTypeMismatch {
+                extension,
+                content_type,
+            } => write!(
+                f,
+                "the key ends in \".{extension}\" but the form pins the content type \"{content_type}\": name the key with objectKey({{ name, contentType }}) so its extension comes from the type (or pin the content type of a \".{extension}\" file)"
+            ),
             Error::Date(reason) => f.write_str(reason),
             Error::Crc(reason) => f.write_str(reason),
             Error::Entropy { needed, given } => write!(

@@ -1,9 +1,16 @@
 //! PostObject forms (oss-spec §1): the ordered fields of one upload, signed with V4 (default)
 //! or V1, with a tight policy that pins every field the form sets.
+//!
+//! OSS turns every object-header field of a form into object state, signed or not, so a form
+//! carries and pins each of them: the caller's value or a neutral default. A condition names a
+//! field that must then be present (EC 0006-00000226), so adding or changing any of them
+//! (the client's own `x-oss-content-type: text/html`, say) is refused by OSS.
 
 use crate::callback::{check_var_name, encode_callback};
 use crate::error::{Error, Result};
-use crate::key::{normalize_prefix, validate_key};
+use crate::key::{
+    extension, extension_fits, normalize_prefix, type_of_extension, validate_key, ACTIVE_EXTENSIONS,
+};
 use crate::policy::{encode_policy, Condition, Expiration, Policy};
 use crate::sign::{check_bucket, v1, v4, Credentials};
 use crate::time;
@@ -21,8 +28,21 @@ pub enum SignatureVersion {
     V4,
 }
 
+/// Object headers every form carries and pins, with the value a form gets when the caller sets
+/// none through `headers`. An empty value is "not set" (how we read OSS; not checked against a
+/// live bucket). Not here, so sent only when the caller sets them: `x-oss-storage-class` and
+/// `x-oss-server-side-encryption*` (OSS has no neutral value for them), `x-oss-object-acl` and
+/// `x-oss-tagging` (OSS then also requires oss:PutObjectAcl / oss:PutObjectTagging, which an
+/// upload key should not have: a hostile one of these is refused by OSS's authorization).
+const PINNED_HEADERS: [(&str, &str); 4] = [
+    ("Content-Disposition", "inline"),
+    ("Cache-Control", ""),
+    ("Content-Encoding", ""),
+    ("Expires", ""),
+];
+
 /// Form fields the builder owns; a caller cannot set them through `headers`.
-const RESERVED: [&str; 16] = [
+const RESERVED: [&str; 17] = [
     "key",
     "policy",
     "signature",
@@ -32,6 +52,7 @@ const RESERVED: [&str; 16] = [
     "success_action_redirect",
     "x-oss-forbid-overwrite",
     "content-type",
+    "x-oss-content-type",
     "x-oss-security-token",
     "callback",
     "x-oss-signature-version",
@@ -63,17 +84,19 @@ pub struct FormOptions {
     pub expiration: Expiration,
     /// `content-length-range`: smallest and largest file size in bytes.
     pub content_length_range: Option<(u64, u64)>,
-    /// `Content-Type` field value (pinned by the policy).
+    /// `Content-Type` and `x-oss-content-type` field value (pinned by the policy); without
+    /// it, the type of the key's extension or `application/octet-stream`.
     pub content_type: Option<String>,
     /// Accepted content types (`in` condition) when the type is chosen per file.
     pub content_types: Vec<String>,
     /// 200 (default), 201 or 204.
     pub success_action_status: u16,
-    /// Send `x-oss-forbid-overwrite: true` (default): a second upload to the same key fails
-    /// with 409 FileAlreadyExists instead of replacing the object.
+    /// `x-oss-forbid-overwrite: true` (default): a second upload to the same key fails with
+    /// 409 FileAlreadyExists instead of replacing the object; `false` is pinned too.
     pub forbid_overwrite: bool,
     /// Other object headers sent as fields (`Cache-Control`, `Content-Disposition`,
-    /// `x-oss-object-acl`, …), each pinned by an exact condition.
+    /// `x-oss-object-acl`, `x-oss-storage-class`, …), each pinned by an exact condition; the
+    /// ones in `PINNED_HEADERS` are sent with their default when not given.
     pub headers: Vec<(String, String)>,
     /// User metadata: `name` becomes the field `x-oss-meta-name`, pinned.
     pub meta: Vec<(String, String)>,
@@ -152,6 +175,13 @@ fn check_field_name(option: &'static str, name: &str) -> Result<()> {
     Ok(())
 }
 
+fn mismatch(extension: &str, content_type: &str) -> Error {
+    Error::KeyTypeMismatch {
+        extension: extension.to_string(),
+        content_type: content_type.to_string(),
+    }
+}
+
 /// Builds and signs one PostObject form.
 pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
     let o = options;
@@ -199,22 +229,50 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
             ))
         }
     }
-    if o.forbid_overwrite {
-        pin(&mut fields, "x-oss-forbid-overwrite", "true");
-    }
-    if let Some(content_type) = &o.content_type {
+    pin(
+        &mut fields,
+        "x-oss-forbid-overwrite",
+        if o.forbid_overwrite { "true" } else { "false" },
+    );
+    let content_type = o.content_type.as_deref().filter(|t| !t.is_empty());
+    let key_extension = o.key.as_deref().and_then(extension);
+    if let Some(content_type) = content_type {
         check_field_value("contentType", content_type)?;
-        if o.content_types.is_empty() {
-            pin(&mut fields, "Content-Type", content_type);
-        } else if o.content_types.contains(content_type) {
-            fields.push(("Content-Type".into(), content_type.clone()));
-        } else {
+        if !o.content_types.is_empty() && !o.content_types.iter().any(|t| t == content_type) {
             return Err(Error::invalid(
                 "contentType",
                 format!("\"{content_type}\" is not one of contentTypes"),
             ));
         }
     }
+    if o.content_types.is_empty() {
+        let content_type = match (content_type, &key_extension) {
+            (Some(content_type), Some(ext)) if !extension_fits(ext, content_type) => {
+                return Err(mismatch(ext, content_type));
+            }
+            (Some(content_type), _) => content_type,
+            (None, ext) => ext
+                .as_deref()
+                .and_then(type_of_extension)
+                .unwrap_or("application/octet-stream"),
+        };
+        pin(&mut fields, "Content-Type", content_type);
+        pin(&mut fields, "x-oss-content-type", content_type);
+    } else {
+        if let Some(ext) = key_extension.as_deref() {
+            if ACTIVE_EXTENSIONS.contains(&ext) {
+                if let Some(other) = o.content_types.iter().find(|t| !extension_fits(ext, t)) {
+                    return Err(mismatch(ext, other));
+                }
+            }
+        }
+        if let Some(content_type) = content_type {
+            fields.push(("Content-Type".into(), content_type.to_string()));
+            fields.push(("x-oss-content-type".into(), content_type.to_string()));
+        }
+    }
+    // Taken out as PINNED_HEADERS use them; the rest are pinned after those, in the given order.
+    let mut headers: Vec<Option<(&str, &str)>> = Vec::with_capacity(o.headers.len());
     for (name, value) in &o.headers {
         check_field_name("headers", name)?;
         check_field_value("headers", value)?;
@@ -228,6 +286,26 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
                 format!("cannot set \"{name}\": it has its own option (key, contentType, meta, callback, ...)"),
             ));
         }
+        if headers
+            .iter()
+            .flatten()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Err(Error::invalid(
+                "headers",
+                format!("names \"{name}\" twice (field names are case-insensitive)"),
+            ));
+        }
+        headers.push(Some((name, value)));
+    }
+    for (name, default) in PINNED_HEADERS {
+        let given = headers
+            .iter_mut()
+            .find(|h| h.is_some_and(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .and_then(Option::take);
+        pin(&mut fields, name, given.map_or(default, |(_, value)| value));
+    }
+    for (name, value) in headers.into_iter().flatten() {
         pin(&mut fields, name, value);
     }
     for (name, value) in &o.meta {
@@ -280,10 +358,12 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         policy_conditions.push(Condition::ContentLengthRange { min, max });
     }
     if !o.content_types.is_empty() {
-        policy_conditions.push(Condition::In {
-            field: "content-type".into(),
-            values: o.content_types.clone(),
-        });
+        for field in ["content-type", "x-oss-content-type"] {
+            policy_conditions.push(Condition::In {
+                field: field.into(),
+                values: o.content_types.clone(),
+            });
+        }
     }
     policy_conditions.extend(o.conditions.iter().cloned());
 
@@ -385,6 +465,11 @@ mod tests {
                 "success_action_status",
                 "x-oss-forbid-overwrite",
                 "Content-Type",
+                "x-oss-content-type",
+                "Content-Disposition",
+                "Cache-Control",
+                "Content-Encoding",
+                "Expires",
                 "x-oss-meta-owner",
                 "x-oss-security-token",
                 "policy",
@@ -396,8 +481,145 @@ mod tests {
         );
         assert_eq!(
             form.policy_json,
-            r#"{"expiration":"2023-12-03T12:27:12.000Z","conditions":[{"bucket":"examplebucket"},{"key":"user/1/a.png"},{"success_action_status":"200"},{"x-oss-forbid-overwrite":"true"},{"Content-Type":"image/png"},{"x-oss-meta-owner":"eric"},{"x-oss-security-token":"fake-token"},["content-length-range",1,100],{"x-oss-signature-version":"OSS4-HMAC-SHA256"},{"x-oss-credential":"FAKE_ID/20231203/cn-hangzhou/oss/aliyun_v4_request"},{"x-oss-date":"20231203T121212Z"}]}"#
+            r#"{"expiration":"2023-12-03T12:27:12.000Z","conditions":[{"bucket":"examplebucket"},{"key":"user/1/a.png"},{"success_action_status":"200"},{"x-oss-forbid-overwrite":"true"},{"Content-Type":"image/png"},{"x-oss-content-type":"image/png"},{"Content-Disposition":"inline"},{"Cache-Control":""},{"Content-Encoding":""},{"Expires":""},{"x-oss-meta-owner":"eric"},{"x-oss-security-token":"fake-token"},["content-length-range",1,100],{"x-oss-signature-version":"OSS4-HMAC-SHA256"},{"x-oss-credential":"FAKE_ID/20231203/cn-hangzhou/oss/aliyun_v4_request"},{"x-oss-date":"20231203T121212Z"}]}"#
         );
+    }
+
+    fn pinned(form: &PostForm, name: &str) -> Option<String> {
+        let field = form.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+        let mut exact = String::new();
+        crate::encoding::push_json_string(&mut exact, name);
+        exact.push(':');
+        if let Some(value) = field {
+            crate::encoding::push_json_string(&mut exact, value);
+        }
+        assert!(
+            field.is_none() || form.policy_json.contains(&format!("{{{exact}}}")),
+            "{name} is sent but not pinned: {}",
+            form.policy_json
+        );
+        field.cloned()
+    }
+
+    #[test]
+    fn every_object_header_is_pinned_to_the_callers_value_or_a_default() {
+        let mut o = FormOptions::new(credentials(None), "cn-hangzhou", 1_701_605_532_000);
+        o.key = Some("a/b.JPG".into());
+        let form = build_post_form(&o).unwrap_or_else(|e| unreachable!("{e}"));
+        for (name, value) in [
+            ("Content-Type", "image/jpeg"),
+            ("x-oss-content-type", "image/jpeg"),
+            ("Content-Disposition", "inline"),
+            ("Cache-Control", ""),
+            ("Content-Encoding", ""),
+            ("Expires", ""),
+            ("x-oss-forbid-overwrite", "true"),
+            ("success_action_status", "200"),
+        ] {
+            assert_eq!(pinned(&form, name).as_deref(), Some(value), "{name}");
+        }
+        for name in [
+            "x-oss-storage-class",
+            "x-oss-server-side-encryption",
+            "x-oss-object-acl",
+            "x-oss-tagging",
+        ] {
+            assert_eq!(pinned(&form, name), None, "{name} is sent only when set");
+            assert!(form.fields.iter().all(|(n, _)| n != name), "{name}");
+        }
+
+        o.key = Some("a/b".into());
+        o.forbid_overwrite = false;
+        o.headers = vec![
+            ("cache-control".into(), "max-age=60".into()),
+            ("X-OSS-Object-Acl".into(), "private".into()),
+            ("x-oss-storage-class".into(), "IA".into()),
+            ("x-oss-server-side-encryption".into(), "KMS".into()),
+            ("Content-Disposition".into(), "attachment".into()),
+        ];
+        let form = build_post_form(&o).unwrap_or_else(|e| unreachable!("{e}"));
+        for (name, value) in [
+            ("Content-Type", "application/octet-stream"),
+            ("x-oss-content-type", "application/octet-stream"),
+            ("Content-Disposition", "attachment"),
+            ("Cache-Control", "max-age=60"),
+            ("X-OSS-Object-Acl", "private"),
+            ("x-oss-forbid-overwrite", "false"),
+            ("x-oss-storage-class", "IA"),
+            ("x-oss-server-side-encryption", "KMS"),
+        ] {
+            assert_eq!(pinned(&form, name).as_deref(), Some(value), "{name}");
+        }
+        assert_eq!(pinned(&form, "cache-control"), None, "one field per header");
+
+        o.headers = vec![
+            ("Expires".into(), "x".into()),
+            ("expires".into(), "y".into()),
+        ];
+        assert!(build_post_form(&o).is_err(), "a header named twice");
+        o.headers = vec![("X-Oss-Content-Type".into(), "text/html".into())];
+        assert!(
+            build_post_form(&o).is_err(),
+            "x-oss-content-type is contentType's"
+        );
+
+        // A list: both type fields get the same `in` condition.
+        o.headers = Vec::new();
+        o.content_types = vec!["image/png".into(), "image/jpeg".into()];
+        let form = build_post_form(&o).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(form.fields.iter().all(|(n, _)| n != "Content-Type"));
+        assert!(form.policy_json.contains(r#"["in","$content-type",["image/png","image/jpeg"]],["in","$x-oss-content-type",["image/png","image/jpeg"]]"#));
+    }
+
+    #[test]
+    fn the_key_extension_agrees_with_the_pinned_type() {
+        let mut o = FormOptions::new(credentials(None), "cn-hangzhou", 1_701_605_532_000);
+        let code = |o: &FormOptions| build_post_form(o).err().map(|e| e.code());
+        for key in [
+            "x.html", "a/b.SVG", "p.php", "x.htm", "x.js", "x.xml", "x.aspx", "x.jpg",
+        ] {
+            o.key = Some(key.into());
+            o.content_type = Some("image/png".into());
+            assert_eq!(code(&o), Some("KEY_TYPE_MISMATCH"), "{key}");
+            o.content_type = None;
+            o.content_types = vec!["image/png".into()];
+            let expected = if key.ends_with(".jpg") {
+                None
+            } else {
+                Some("KEY_TYPE_MISMATCH")
+            };
+            assert_eq!(code(&o), expected, "{key} with a list");
+            o.content_types = Vec::new();
+        }
+        let message = build_post_form(&FormOptions {
+            key: Some("x.html".into()),
+            content_type: Some("image/png".into()),
+            ..o.clone()
+        })
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            message.contains("objectKey({ name, contentType })"),
+            "{message}"
+        );
+        for (key, content_type) in [
+            ("x.png", "image/png"),
+            ("x.PNG", "image/png; q=1"),
+            ("x.html", "text/html"),
+            ("x.dat", "image/png"),
+            ("x", "image/png"),
+            ("dir.d/x", "text/html"),
+        ] {
+            o.key = Some(key.into());
+            o.content_type = Some(content_type.into());
+            assert_eq!(code(&o), None, "{key} as {content_type}");
+        }
+        // No type given: the key's own type, or octet-stream.
+        o.content_type = None;
+        o.key = Some("x.html".into());
+        let form = build_post_form(&o).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(pinned(&form, "Content-Type").as_deref(), Some("text/html"));
     }
 
     #[test]

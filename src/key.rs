@@ -77,6 +77,130 @@ pub fn extension(name: &str) -> Option<String> {
     Some(ext.to_ascii_lowercase())
 }
 
+/// Extensions and the content types they belong to: images, video, audio, common documents,
+/// archives and text, then the active content a browser runs (or a server executes). The first
+/// row of a type names the extension [`object_key`] gives it; an extension may have several
+/// rows (the types platforms report for it). `pkg/src/post/core.js` holds the same table.
+pub const MIME_TYPES: [(&str, &str); 65] = [
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+    ("avif", "image/avif"),
+    ("heic", "image/heic"),
+    ("heif", "image/heif"),
+    ("bmp", "image/bmp"),
+    ("ico", "image/x-icon"),
+    ("tif", "image/tiff"),
+    ("tiff", "image/tiff"),
+    ("mp4", "video/mp4"),
+    ("m4v", "video/x-m4v"),
+    ("m4v", "video/mp4"),
+    ("mov", "video/quicktime"),
+    ("webm", "video/webm"),
+    ("3gp", "video/3gpp"),
+    ("avi", "video/x-msvideo"),
+    ("avi", "video/avi"),
+    ("mkv", "video/x-matroska"),
+    ("mp3", "audio/mpeg"),
+    ("mp3", "audio/mp3"),
+    ("m4a", "audio/mp4"),
+    ("m4a", "audio/x-m4a"),
+    ("aac", "audio/aac"),
+    ("aac", "audio/x-aac"),
+    ("wav", "audio/wav"),
+    ("wav", "audio/x-wav"),
+    ("wav", "audio/wave"),
+    ("ogg", "audio/ogg"),
+    ("flac", "audio/flac"),
+    ("amr", "audio/amr"),
+    ("silk", "audio/silk"),
+    ("pdf", "application/pdf"),
+    ("doc", "application/msword"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    ("xls", "application/vnd.ms-excel"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    ("ppt", "application/vnd.ms-powerpoint"),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+    ("txt", "text/plain"),
+    ("csv", "text/csv"),
+    ("md", "text/markdown"),
+    ("json", "application/json"),
+    ("zip", "application/zip"),
+    ("zip", "application/x-zip-compressed"),
+    ("gz", "application/gzip"),
+    ("gz", "application/x-gzip"),
+    ("tar", "application/x-tar"),
+    ("7z", "application/x-7z-compressed"),
+    ("rar", "application/vnd.rar"),
+    ("html", "text/html"),
+    ("htm", "text/html"),
+    ("xhtml", "application/xhtml+xml"),
+    ("svg", "image/svg+xml"),
+    ("xml", "application/xml"),
+    ("xml", "text/xml"),
+    ("js", "text/javascript"),
+    ("js", "application/javascript"),
+    ("mjs", "text/javascript"),
+    ("php", "application/x-httpd-php"),
+    ("jsp", "application/x-jsp"),
+    ("asp", "application/x-asp"),
+    ("aspx", "application/x-aspx"),
+];
+
+/// Extensions of content that runs when served (script in a browser, code on a server): they
+/// never pass with a type that is not theirs, whatever else a form allows.
+pub const ACTIVE_EXTENSIONS: [&str; 11] = [
+    "html", "htm", "xhtml", "svg", "xml", "js", "mjs", "php", "jsp", "asp", "aspx",
+];
+
+/// A content type without parameters or surrounding ASCII white space (`Text/HTML; charset=utf-8`
+/// → `Text/HTML`), compared case-insensitively; ASCII rules only, so the JS twin reads it alike.
+fn type_essence(content_type: &str) -> &str {
+    let end = content_type.find(';').unwrap_or(content_type.len());
+    content_type.get(..end).unwrap_or_default().trim_ascii()
+}
+
+/// The content type of an extension (`png` → `image/png`), if the table has it.
+pub fn type_of_extension(ext: &str) -> Option<&'static str> {
+    MIME_TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t)
+}
+
+/// The extension a content type's objects get (`image/jpeg` → `jpg`), if the table has it.
+pub fn extension_of_type(content_type: &str) -> Option<&'static str> {
+    let essence = type_essence(content_type);
+    MIME_TYPES
+        .iter()
+        .find(|(_, t)| t.eq_ignore_ascii_case(essence))
+        .map(|(e, _)| *e)
+}
+
+/// Whether a key with extension `ext` may be stored as `content_type`: an extension the table
+/// knows only with one of its own types (an unknown one says nothing about the content).
+pub fn extension_fits(ext: &str, content_type: &str) -> bool {
+    let essence = type_essence(content_type);
+    let mut known = false;
+    for (e, t) in MIME_TYPES.iter() {
+        if *e == ext {
+            known = true;
+            if t.eq_ignore_ascii_case(essence) {
+                return true;
+            }
+        }
+    }
+    !known && !ACTIVE_EXTENSIONS.contains(&ext)
+}
+
 /// What an object name is made from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyOptions {
@@ -84,6 +208,9 @@ pub struct KeyOptions {
     pub prefix: String,
     /// Original file name or path, for the extension only.
     pub name: String,
+    /// The content type the object will be stored as: when given, the key's extension agrees
+    /// with it: the name's, if it is one of the type's, otherwise [`extension_of_type`]'s.
+    pub content_type: Option<String>,
     /// Insert `yyyy/mm/dd/` after the prefix (UTC).
     pub date_folders: bool,
     /// The time, ms since the epoch.
@@ -112,7 +239,22 @@ pub fn object_key(options: &KeyOptions, random: &[u8]) -> Result<String> {
     key.push_str(&options.now_ms.to_string());
     key.push('-');
     key.push_str(&hex(&random[..RANDOM_BYTES]));
-    if let Some(ext) = extension(&options.name) {
+    let ext = match &options.content_type {
+        // A name whose known extension already fits the type keeps it (`a.jpeg` stays .jpeg).
+        Some(content_type) => match extension(&options.name)
+            .filter(|ext| type_of_extension(ext).is_some() && extension_fits(ext, content_type))
+            .or_else(|| extension_of_type(content_type).map(str::to_string))
+        {
+            Some(ext) => Some(ext),
+            // A type the table does not know keeps only an extension the table does not know
+            // either: one that cannot contradict the type.
+            None => extension(&options.name).filter(|ext| {
+                type_of_extension(ext).is_none() && !ACTIVE_EXTENSIONS.contains(&ext.as_str())
+            }),
+        },
+        None => extension(&options.name),
+    };
+    if let Some(ext) = ext {
         key.push('.');
         key.push_str(&ext);
     }
@@ -129,6 +271,7 @@ mod tests {
         let options = KeyOptions {
             prefix: "/user/42".into(),
             name: "wxfile://tmp/IMG_0001.JPG".into(),
+            content_type: None,
             date_folders: true,
             now_ms: 1_701_605_532_123,
         };
@@ -151,6 +294,85 @@ mod tests {
                 given: 7
             })
         );
+    }
+
+    #[test]
+    fn a_content_type_chooses_the_extension() {
+        let key = |name: &str, content_type: Option<&str>| {
+            object_key(
+                &KeyOptions {
+                    name: name.into(),
+                    content_type: content_type.map(String::from),
+                    now_ms: 5,
+                    ..KeyOptions::default()
+                },
+                &[0; 8],
+            )
+            .unwrap_or_default()
+        };
+        assert_eq!(key("a.html", Some("image/png")), "5-0000000000000000.png");
+        assert_eq!(
+            key("a.svg", Some("Image/JPEG; q=1")),
+            "5-0000000000000000.jpg"
+        );
+        assert_eq!(key("a.php", Some("video/mp4")), "5-0000000000000000.mp4");
+        assert_eq!(key("a.png", Some("text/html")), "5-0000000000000000.html");
+        // A name whose extension is one of the type's keeps it.
+        assert_eq!(key("a.JPEG", Some("image/jpeg")), "5-0000000000000000.jpeg");
+        assert_eq!(key("b.m4v", Some("video/mp4")), "5-0000000000000000.m4v");
+        assert_eq!(
+            key("c.csv", Some("application/vnd.ms-excel")),
+            "5-0000000000000000.xls"
+        );
+        // A type the table does not know keeps an extension that cannot contradict it, only.
+        assert_eq!(
+            key("a.dat", Some("application/x-foo")),
+            "5-0000000000000000.dat"
+        );
+        assert_eq!(
+            key("a.html", Some("application/x-foo")),
+            "5-0000000000000000"
+        );
+        assert_eq!(
+            key("a.png", Some("application/x-foo")),
+            "5-0000000000000000"
+        );
+        assert_eq!(key("a.html", None), "5-0000000000000000.html");
+    }
+
+    #[test]
+    fn extensions_fit_their_types_only() {
+        assert!(extension_fits("png", "image/png"));
+        assert!(extension_fits("jpg", "IMAGE/JPEG; charset=x"));
+        assert!(extension_fits("m4v", "video/mp4"));
+        assert!(!extension_fits("png", "text/html"));
+        assert!(!extension_fits("jpg", "image/png"));
+        assert!(
+            extension_fits("dat", "image/png"),
+            "an unknown extension says nothing"
+        );
+        for ext in ACTIVE_EXTENSIONS {
+            for content_type in ["image/png", "application/octet-stream", "text/plain", ""] {
+                assert!(
+                    !extension_fits(ext, content_type),
+                    "{ext} as {content_type}"
+                );
+            }
+            let own = type_of_extension(ext).unwrap_or_default();
+            assert!(extension_fits(ext, own), "{ext} as {own}");
+        }
+        assert!(extension_fits("svg", "image/svg+xml"));
+        assert!(extension_fits("html", "text/html; charset=utf-8"));
+        // Every type's own extension fits it, and every row is consistent.
+        for (ext, content_type) in MIME_TYPES {
+            assert!(extension_fits(ext, content_type));
+            let first = extension_of_type(content_type).unwrap_or_default();
+            assert!(extension_fits(first, content_type));
+            assert_eq!(
+                content_type,
+                type_essence(content_type).to_ascii_lowercase()
+            );
+        }
     }
 
     #[test]

@@ -218,19 +218,30 @@ pub fn core_version() -> String {
 // unsafe here: no raw pointer is read in Rust; JS writes through the one it is given between
 // calls.
 
+// No borrow of these buffers outlives the statement that takes it, and nothing that can fail
+// runs while one is held: a trap (memory exhausted, say) unwinds nothing in wasm, so a borrow
+// held across it would stay taken and every later signature in the process would trap too.
 thread_local! {
     static INPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
     static OUTPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
-/// Makes the input buffer at least `len` bytes long and returns where it starts. It only
-/// grows, so a call that fits fills nothing.
+/// Makes the input buffer at least `len` bytes long and returns where it starts, or null if
+/// the memory cannot grow that far (JS reports it as an error). It only grows, so a call that
+/// fits fills nothing.
 #[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn ossup_io(len: usize) -> *mut u8 {
     INPUT.with(|input| {
-        let mut input = input.borrow_mut();
-        if input.len() < len {
+        let Ok(mut input) = input.try_borrow_mut() else {
+            return core::ptr::null_mut();
+        };
+        let have = input.len();
+        if have < len {
+            // try_reserve fails as a value where resize alone would abort (a trap).
+            if input.try_reserve_exact(len - have).is_err() {
+                return core::ptr::null_mut();
+            }
             input.resize(len, 0);
         }
         input.as_mut_ptr()
@@ -241,7 +252,31 @@ pub extern "C" fn ossup_io(len: usize) -> *mut u8 {
 #[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn ossup_io_result() -> *const u8 {
-    OUTPUT.with(|output| output.borrow().as_ptr())
+    OUTPUT.with(|output| match output.try_borrow() {
+        Ok(output) => output.as_ptr(),
+        Err(_) => core::ptr::null(),
+    })
+}
+
+/// The `N` strings of `lengths` bytes at the start of `input`.
+fn arguments<const N: usize>(input: &[u8], lengths: [usize; N]) -> Result<[&str; N]> {
+    let mut args = [""; N];
+    let mut at = 0usize;
+    for (arg, &len) in args.iter_mut().zip(&lengths) {
+        // JS writes every argument as UTF-8, so this fails only if it wrote past the end.
+        let end = at.saturating_add(len);
+        match input.get(at..end).map(core::str::from_utf8) {
+            Some(Ok(text)) => *arg = text,
+            _ => {
+                return Err(Error::invalid(
+                    "arguments",
+                    "are not UTF-8 inside the input buffer",
+                ))
+            }
+        }
+        at = end;
+    }
+    Ok(args)
 }
 
 /// Runs `f` on the `N` strings of `lengths` bytes at the start of the input buffer and writes
@@ -250,43 +285,36 @@ fn io_call<const N: usize>(
     lengths: [usize; N],
     f: impl FnOnce([&str; N]) -> Result<String>,
 ) -> i32 {
-    let result = INPUT.with(|input| {
-        let input = input.borrow();
-        let mut args = [""; N];
-        let mut at = 0usize;
-        for (arg, &len) in args.iter_mut().zip(&lengths) {
-            // JS writes every argument as UTF-8, so this fails only if it wrote past the end.
-            let end = at.saturating_add(len);
-            match input.get(at..end).map(core::str::from_utf8) {
-                Some(Ok(text)) => *arg = text,
-                _ => {
-                    return Err(Error::invalid(
-                        "arguments",
-                        "are not UTF-8 inside the input buffer",
-                    ))
-                }
-            }
-            at = end;
+    // The buffer is taken out while `f` runs (same allocation, so what JS wrote stays where it
+    // is): if `f` traps, the next call starts from an empty buffer instead of a taken one.
+    let input = INPUT.with(|cell| cell.take());
+    let result = arguments(&input, lengths).and_then(f);
+    INPUT.with(|cell| cell.replace(input));
+    let (bytes, ok) = match result {
+        // The result's own buffer becomes the output: no copy.
+        Ok(text) => (text.into_bytes(), true),
+        Err(error) => {
+            let code = error.code();
+            let message = error.to_string();
+            let mut bytes = Vec::with_capacity(code.len() + 1 + message.len());
+            bytes.extend_from_slice(code.as_bytes());
+            bytes.push(b'\n');
+            bytes.extend_from_slice(message.as_bytes());
+            (bytes, false)
         }
-        f(args)
-    });
-    OUTPUT.with(|output| {
-        let mut output = output.borrow_mut();
-        match result {
-            Ok(text) => {
-                // The result's own buffer becomes the output: no copy.
-                *output = text.into_bytes();
-                output.len() as i32
-            }
-            Err(error) => {
-                output.clear();
-                output.extend_from_slice(error.code().as_bytes());
-                output.push(b'\n');
-                output.extend_from_slice(error.to_string().as_bytes());
-                -(output.len() as i32)
-            }
-        }
-    })
+    };
+    // JS caps the input far below this; a result this long could not say its length.
+    const TOO_LONG: &[u8] = b"INPUT_TOO_LARGE\nthe result is too long to return";
+    let Ok(len) = i32::try_from(bytes.len()) else {
+        OUTPUT.with(|cell| cell.replace(TOO_LONG.to_vec()));
+        return -(TOO_LONG.len() as i32);
+    };
+    OUTPUT.with(|cell| cell.replace(bytes));
+    if ok {
+        len
+    } else {
+        -len
+    }
 }
 
 /// PostObject V1 `Signature` for `accessKeySecret` and the base64 `policy` field.

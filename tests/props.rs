@@ -91,7 +91,7 @@ proptest! {
         prefix in "[a-z0-9/]{0,40}", name in any::<String>(), now in 0u64..253_402_300_799_999,
         random in proptest::array::uniform8(any::<u8>()), date_folders in any::<bool>(),
     ) {
-        let options = KeyOptions { prefix: prefix.clone(), name, date_folders, now_ms: now };
+        let options = KeyOptions { prefix: prefix.clone(), name, content_type: None, date_folders, now_ms: now };
         match key::object_key(&options, &random) {
             Ok(k) => {
                 prop_assert!(key::validate_key(&k).is_ok());

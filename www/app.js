@@ -257,7 +257,7 @@ async function start() {
   const sts = $('input[value=sts]');
   if (!config.sts) {
     sts.disabled = true;
-    sts.closest('label').querySelector('small').textContent = 'needs Aliyun STS AssumeRole; local bucket only';
+    sts.closest('label').querySelector('small').textContent = 'needs a RAM role for AssumeRole: set OSSUP_ROLE_ARN';
   }
   footer.textContent =
     `Signing core: ${engine()} · random source: ${randomSource()} · ` +

@@ -3,7 +3,7 @@
 // list, cancel, and show what arrived. pages/upload/upload.vue passes a reactive state object
 // and binds the handlers; this module only mutates that state. Your app server signs each
 // upload (signForm → examples/server): no AccessKey ships in the app.
-import { ossup, readyOptions } from './ossup.js';
+import { ready, createUploader } from 'ossup'; // the build for each target: vite.config.js
 import config from './config.js';
 
 const MAX_FILES = 9;
@@ -56,8 +56,8 @@ export function createUploadLogic(state, { apiBase = config.apiBase } = {}) {
 
   async function init() {
     try {
-      const { engine } = await ossup.ready(readyOptions);
-      uploader = ossup.createUploader({
+      const { engine } = await ready();
+      uploader = createUploader({
         signForm: signFormAt(apiBase),
         accept: ['image/*'],
         maxFileSize: 200 * 1024 * 1024,

@@ -9,7 +9,7 @@ fuzz_target!(|input: (String, String, u64, bool)| {
     if let Ok(folder) = key::normalize_prefix(&prefix) {
         assert!(folder.is_empty() || key::validate_key(&folder).is_ok(), "{folder:?}");
     }
-    let options = KeyOptions { prefix, name, date_folders, now_ms: now_ms % 253_402_300_800_000 };
+    let options = KeyOptions { prefix, name, content_type: None, date_folders, now_ms: now_ms % 253_402_300_800_000 };
     if let Ok(k) = key::object_key(&options, &[7; 8]) {
         assert!(key::validate_key(&k).is_ok(), "{k:?}");
     }

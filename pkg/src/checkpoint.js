@@ -7,7 +7,10 @@ const PREFIX = 'ossup:cp:';
 const INDEX = 'ossup:cp-index';
 export const CHECKPOINT_VERSION = 1;
 
-/** A storage over `{ get(key), set(key, value), remove(key) }` with JSON values and an index for expiry. */
+/**
+ * A storage over `{ get(key), set(key, value), remove(key) }` with JSON values and an index
+ * (`id → { at, file }`) for expiry and for finding the other checkpoints of one file.
+ */
 export function createCheckpointStore(backend, { maxAgeMs = 7 * 24 * 3600 * 1000 } = {}) {
   const safe = (fn, fallback) => {
     try {
@@ -18,13 +21,15 @@ export function createCheckpointStore(backend, { maxAgeMs = 7 * 24 * 3600 * 1000
   };
   const readIndex = () => safe(() => JSON.parse(backend.get(INDEX) || '{}'), {});
   const writeIndex = (index) => safe(() => backend.set(INDEX, JSON.stringify(index)));
+  // Indexes written before `file` was recorded hold the creation time alone.
+  const createdAt = (item) => (typeof item === 'number' ? item : item && item.at);
   const store = {
     /** Removes checkpoints older than `maxAgeMs`. */
     expire(now = Date.now()) {
       const index = readIndex();
       let changed = false;
       for (const id of Object.keys(index)) {
-        if (now - index[id] > maxAgeMs) {
+        if (now - createdAt(index[id]) > maxAgeMs) {
           safe(() => backend.remove(PREFIX + id));
           delete index[id];
           changed = true;
@@ -40,8 +45,8 @@ export function createCheckpointStore(backend, { maxAgeMs = 7 * 24 * 3600 * 1000
     save(id, checkpoint) {
       safe(() => backend.set(PREFIX + id, JSON.stringify({ ...checkpoint, version: CHECKPOINT_VERSION })));
       const index = readIndex();
-      if (!index[id]) {
-        index[id] = checkpoint.createdAt || Date.now();
+      if (!index[id] || index[id].file !== checkpoint.fileId) {
+        index[id] = { at: createdAt(index[id]) || checkpoint.createdAt || Date.now(), file: checkpoint.fileId };
         writeIndex(index);
       }
     },
@@ -52,6 +57,11 @@ export function createCheckpointStore(backend, { maxAgeMs = 7 * 24 * 3600 * 1000
         delete index[id];
         writeIndex(index);
       }
+    },
+    /** Ids of the other checkpoints kept for the same file (`fileId`): stale ones to discard. */
+    others(fileId, id) {
+      const index = readIndex();
+      return Object.keys(index).filter((other) => other !== id && index[other] && index[other].file === fileId);
     },
   };
   return store;
@@ -64,10 +74,19 @@ export function memoryBackend() {
 }
 
 /**
- * The fingerprint of a file for resuming: name, size, modification time where known, part
- * size, and the CRC-64 of its first and last part — enough that a different file with the same
- * name and size does not resume into someone else's upload.
+ * Which file a checkpoint belongs to, loosely (bucket, name, size): a newer checkpoint with the
+ * same `fileId` replaces the older ones, whose uploads are then aborted rather than orphaned.
  */
-export function fingerprint({ name, size, lastModified, partSize, firstCrc, lastCrc, bucket, keyPrefix }) {
-  return md5Hex([bucket, keyPrefix, name, size, lastModified || '', partSize, firstCrc, lastCrc].join('|'));
+export function fileSlot({ bucket, name, size }) {
+  return md5Hex([bucket, name, size].join('|'));
+}
+
+/**
+ * The fingerprint of a file for resuming: its slot, key prefix, modification time where the
+ * platform has one, part size, and the CRC-64 of its first and last part — enough that a
+ * different file with the same name and size does not resume into someone else's upload.
+ * The parts in between are read again before they are trusted (multipart.js).
+ */
+export function fingerprint({ fileId, keyPrefix, lastModified, partSize, firstCrc, lastCrc }) {
+  return md5Hex([fileId, keyPrefix || '', lastModified || '', partSize, firstCrc, lastCrc].join('|'));
 }

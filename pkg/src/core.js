@@ -3,7 +3,7 @@
 // JSON string (see src/api.rs for why), the signatures' strings through one shared buffer
 // (ioCall); 64-bit values cross as decimal strings.
 import * as glue from '../dist/glue.js';
-import { OssupError, fromCore } from './errors.js';
+import { OssupError, fromCore, callerError } from './errors.js';
 import { decode, encodeAllInto } from './utf8.js';
 import { randomBytes } from './random.js';
 import {
@@ -16,11 +16,14 @@ import {
   crcStream,
   missingOption,
   unknownOption,
+  MAX_INPUT_UNITS,
+  tooLarge,
 } from './checks.js';
 import { createLoading } from './load.js';
 import { now } from './clock.js';
 
 let raw = null; // the instance's exports, for ioCall
+let stackBase = null; // the shadow stack pointer between calls (see recover)
 
 /** The import object the module needs (for platform loaders). */
 export function wasmImports() {
@@ -30,7 +33,19 @@ export function wasmImports() {
 const loading = createLoading((instance) => {
   glue.__ossup_instantiated(instance);
   raw = instance.exports;
+  stackBase = raw.__wbindgen_add_to_stack_pointer ? raw.__wbindgen_add_to_stack_pointer(0) : null;
 }, wasmImports);
+
+/**
+ * After a call that did not return (a trap): a trap unwinds nothing in wasm, so the frames
+ * Rust had taken on its shadow stack stay taken and each trap would leave less stack for every
+ * later call. Between calls the pointer is always at its base: put it back there.
+ */
+function recover() {
+  if (stackBase === null || !raw) return;
+  const at = raw.__wbindgen_add_to_stack_pointer(0);
+  if (at !== stackBase) raw.__wbindgen_add_to_stack_pointer(stackBase - at);
+}
 
 /** Called by each platform entry: `loader(imports, options)` resolves to `{ instance, engine }`. */
 export const setLoader = loading.setLoader;
@@ -65,6 +80,7 @@ function call(fn) {
   try {
     return fn(core());
   } catch (error) {
+    if (!(error instanceof OssupError)) recover();
     throw fromCore(error);
   }
 }
@@ -94,6 +110,14 @@ const droppedByJson = (value) => value === undefined || typeof value === 'functi
  */
 function stringOptions(what, options, names) {
   checkOptionsObject(what, options);
+  try {
+    return readStringOptions(what, options, names);
+  } catch (error) {
+    throw callerError(`${what}: the options`, error); // a getter or a Proxy trap threw
+  }
+}
+
+function readStringOptions(what, options, names) {
   for (const key of Object.keys(options)) {
     if (droppedByJson(options[key])) continue;
     if (!names.includes(key)) throw unknownOption(what, key, names);
@@ -134,7 +158,19 @@ function ioCall(exported, values, flags = NO_FLAGS, what = '', names = null) {
   core();
   let units = 0;
   for (let i = 0; i < values.length; i++) units += values[i].length;
+  if (units > MAX_INPUT_UNITS) {
+    let largest = 0;
+    for (let i = 1; i < values.length; i++) if (values[i].length > values[largest].length) largest = i;
+    throw tooLarge(
+      `${what || 'a signing call'}: \`${names ? names[largest] : 'options'}\``,
+      values[largest].length,
+      units,
+    );
+  }
   const start = raw.ossup_io(3 * units); // first: it may grow (and so replace) the memory
+  if (!start) {
+    throw new OssupError('OUT_OF_MEMORY', `${what || 'a signing call'}: the ossup core could not grow its memory`);
+  }
   const lengths = encodeAllInto(values, memory(), start);
   if (names) {
     for (let i = 0; i < values.length; i++) {
@@ -149,6 +185,7 @@ function ioCall(exported, values, flags = NO_FLAGS, what = '', names = null) {
     // arguments out by arity measured the same.
     n = flags.length ? fn(...flags, ...lengths) : fn(...lengths);
   } catch (error) {
+    recover();
     throw fromCore(error);
   }
   const at = raw.ossup_io_result();
@@ -180,7 +217,7 @@ export function buildPostForm(options) {
 
 // toJson has checked every string; JSON.stringify escapes lone surrogates anyway.
 function signRequest(version, what, options, explain) {
-  return ioCall('ossup_sign_request', [toJson(what, options)], [version, explain ? 1 : 0]);
+  return ioCall('ossup_sign_request', [toJson(what, options)], [version, explain ? 1 : 0], what);
 }
 
 /** V1 `Authorization` value: `{ accessKeyId, accessKeySecret, method, bucket, key, headers, query }`. */
@@ -216,7 +253,13 @@ export function formatDates(at) {
 
 /** base64 `callback` from a JSON string (as is) or `{ callbackUrl, callbackBody, … }`. */
 export function encodeCallback(callback) {
-  if (typeof callback !== 'string' && (callback === null || typeof callback !== 'object' || Array.isArray(callback))) {
+  let array;
+  try {
+    array = Array.isArray(callback); // (throws for a revoked Proxy)
+  } catch (error) {
+    throw callerError('encodeCallback: `callback`', error);
+  }
+  if (typeof callback !== 'string' && (callback === null || typeof callback !== 'object' || array)) {
     throw new OssupError('INVALID_OPTION', 'encodeCallback: `callback` must be a JSON string or an object');
   }
   const json =
@@ -255,11 +298,20 @@ export function normalizePrefix(prefix) {
 
 // ---- checksums (oss-spec §5) ----
 
+// Bytes cross into wasm as a copy: longer inputs go in pieces of this size, so the module's
+// memory (which never shrinks) stays small however large a file is hashed in one call.
+const BYTES_CHUNK = 1024 * 1024;
+
 /** CRC-64/XZ (`x-oss-hash-crc64ecma`) as a decimal string, continuing from `previous`. */
 export function crc64(data, previous) {
   const bytes = toBytes('crc64', data);
-  const start = crcText('previous', previous);
-  return call((c) => c.crc64(bytes, start));
+  let value = crcText('previous', previous);
+  if (bytes.length <= BYTES_CHUNK) return call((c) => c.crc64(bytes, value));
+  for (let at = 0; at < bytes.length; at += BYTES_CHUNK) {
+    const piece = bytes.subarray(at, at + BYTES_CHUNK);
+    value = call((c) => c.crc64(piece, value));
+  }
+  return value;
 }
 
 /** `crc(A‖B)` from `crc(A)`, `crc(B)` and the byte length of B. */
@@ -281,12 +333,14 @@ export function createCrc64(previous) {
 /** base64 MD5 of bytes (`Content-MD5`). */
 export function md5Base64(data) {
   const bytes = toBytes('md5Base64', data);
+  if (bytes.length > BYTES_CHUNK) return createMd5().update(bytes).digest('base64');
   return call((c) => c.md5Base64(bytes));
 }
 
 /** Lowercase hex MD5 of bytes. */
 export function md5Hex(data) {
   const bytes = toBytes('md5Hex', data);
+  if (bytes.length > BYTES_CHUNK) return createMd5().update(bytes).digest('hex');
   return call((c) => c.md5Hex(bytes));
 }
 
@@ -298,7 +352,10 @@ export function createMd5() {
     update(data) {
       if (done) throw new OssupError('INVALID_STATE', 'this MD5 was already digested');
       const bytes = toBytes('md5.update', data);
-      call(() => state.update(bytes));
+      for (let at = 0; at < bytes.length; at += BYTES_CHUNK) {
+        const piece = at === 0 && bytes.length <= BYTES_CHUNK ? bytes : bytes.subarray(at, at + BYTES_CHUNK);
+        call(() => state.update(piece));
+      }
       return stream;
     },
     digest(encoding = 'base64') {

@@ -3,7 +3,7 @@
 //   credentials   — STS temporary credentials, refreshed before they expire, one refresh at a
 //                   time however many uploads need it (ali-oss #1363/#1391 raced here);
 //   permanent key — only with `dangerouslyAllowPermanentKey: true`.
-import { OssupError } from './errors.js';
+import { OssupError, rememberSecrets } from './errors.js';
 import { buildPostForm, now } from './core.js';
 
 const PERMANENT_KEY_RISK =
@@ -57,8 +57,10 @@ function checkCredentials(value) {
 /**
  * Picks the credential mode from the uploader options and returns
  * `{ mode, form(request, attempt), signingCredentials(), refreshAfter(error, used) }`.
+ * `hooks.serverClock()` resolves to whether it learned the server's time (setting the signing
+ * clock): asked before credentials are called expired by the device's clock alone.
  */
-export function createCredentials(options) {
+export function createCredentials(options, hooks = {}) {
   const modes = [];
   if (options.signForm !== undefined) modes.push('signForm');
   if (options.credentials !== undefined) modes.push('credentials');
@@ -116,6 +118,7 @@ export function createCredentials(options) {
             'signForm must resolve to the signed form fields ({ key, policy, x-oss-signature, … }) or { host, fields }',
           );
         }
+        rememberSecrets(fields['x-oss-security-token']);
         return { fields: { ...fields }, url: answer.host || answer.url };
       },
       signingCredentials() {
@@ -134,6 +137,7 @@ export function createCredentials(options) {
     if (!options.accessKeyId || !options.accessKeySecret)
       throw new OssupError('MISSING_OPTION', 'a permanent key needs both `accessKeyId` and `accessKeySecret`');
     const fixed = { accessKeyId: options.accessKeyId, accessKeySecret: options.accessKeySecret, expiresAt: Infinity };
+    rememberSecrets(fixed.accessKeySecret);
     getCredentials = () => Promise.resolve(fixed);
   } else {
     if (typeof options.credentials !== 'function')
@@ -143,25 +147,42 @@ export function createCredentials(options) {
       );
     let cached = null;
     let inflight = null;
+    const fetchOnce = () =>
+      Promise.resolve()
+        .then(() => options.credentials())
+        .then(checkCredentials, (error) => {
+          throw error instanceof OssupError
+            ? error
+            : new OssupError('CREDENTIALS_FAILED', `credentials() failed: ${error && error.message}`, {
+                cause: error,
+                retryable: true,
+              });
+        })
+        .then((fresh) => {
+          rememberSecrets(fresh.accessKeySecret, fresh.securityToken);
+          return fresh;
+        });
+    // Expired by the device's clock: that clock may be wrong (by more than the credentials'
+    // lifetime), so ask the server's time first; expired by the server's too, ask for
+    // credentials once more before failing. A server that cannot tell (its Date hidden from
+    // the page) leaves the judgement to OSS (SecurityTokenExpired refreshes once).
+    const judgeExpired = async (fresh) => {
+      const learned = hooks.serverClock ? await hooks.serverClock() : false;
+      if (fresh.expiresAt > now()) return fresh;
+      if (!learned) return Object.assign(fresh, { unjudged: true });
+      const again = await fetchOnce();
+      if (again.expiresAt > now()) return again;
+      throw new OssupError(
+        'INVALID_CREDENTIALS',
+        `credentials() returned credentials that expired at ${again.expiration}, by the server's clock too (it is ${new Date(now()).toISOString()} there): check your STS endpoint`,
+        { expiration: again.expiration },
+      );
+    };
     const fetchFresh = () => {
       if (!inflight) {
-        inflight = Promise.resolve()
-          .then(() => options.credentials())
-          .then(checkCredentials, (error) => {
-            throw error instanceof OssupError
-              ? error
-              : new OssupError('CREDENTIALS_FAILED', `credentials() failed: ${error && error.message}`, {
-                  cause: error,
-                  retryable: true,
-                });
-          })
+        inflight = fetchOnce()
+          .then((fresh) => (fresh.expiresAt <= now() ? judgeExpired(fresh) : fresh))
           .then((fresh) => {
-            if (fresh.expiresAt <= now()) {
-              throw new OssupError(
-                'INVALID_CREDENTIALS',
-                `credentials() returned credentials that expired at ${fresh.expiration}: check your STS endpoint (or the device clock)`,
-              );
-            }
             cached = fresh;
             return fresh;
           })
@@ -172,7 +193,8 @@ export function createCredentials(options) {
       return inflight;
     };
     getCredentials = (stale) => {
-      if (cached && cached !== stale && cached.expiresAt - now() > refreshMarginMs) return Promise.resolve(cached);
+      if (cached && cached !== stale && (cached.unjudged || cached.expiresAt - now() > refreshMarginMs))
+        return Promise.resolve(cached);
       return fetchFresh();
     };
   }

@@ -1,6 +1,6 @@
 // Describing files and addresses: what each platform's file looks like, content types, and
 // the URL an upload goes to.
-import { OssupError } from './errors.js';
+import { OssupError, callerError } from './errors.js';
 
 const TYPES = {
   jpg: 'image/jpeg',
@@ -111,7 +111,28 @@ const IS_LOCAL = /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])(:\d+)?$/i;
  * endpoint whose host is an IP address or localhost, or one marked `cname`, is used exactly
  * as given (DESIGN-NOTES "Endpoints and local servers").
  */
-export function bucketUrl({ bucket, region, endpoint, cname = false, secure = true }) {
+export function bucketUrl(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new OssupError(
+      'INVALID_OPTION',
+      'bucketUrl expects an options object { bucket, region | endpoint, cname?, secure? }',
+    );
+  }
+  let bucket, region, endpoint, cname, secure;
+  try {
+    ({ bucket, region, endpoint, cname = false, secure = true } = options);
+  } catch (error) {
+    throw callerError('bucketUrl: the options', error);
+  }
+  for (const [name, value] of [
+    ['bucket', bucket],
+    ['region', region],
+    ['endpoint', endpoint],
+  ]) {
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new OssupError('INVALID_OPTION', `bucketUrl: \`${name}\` must be a string`);
+    }
+  }
   let base = endpoint;
   if (!base) {
     if (!region) throw new OssupError('MISSING_OPTION', '`region` (e.g. cn-hangzhou) or `endpoint` is required');
@@ -138,5 +159,18 @@ export function bucketUrl({ bucket, region, endpoint, cname = false, secure = tr
 
 /** The object URL: each key segment percent-encoded, `/` kept. */
 export function objectUrl(base, key) {
-  return `${base}/${String(key).split('/').map(encodeURIComponent).join('/')}`;
+  let baseText, keyText;
+  try {
+    baseText = String(base);
+    keyText = String(key);
+  } catch (error) {
+    throw callerError('objectUrl: the base URL or key', error);
+  }
+  let path;
+  try {
+    path = keyText.split('/').map(encodeURIComponent).join('/');
+  } catch (error) {
+    throw new OssupError('INVALID_OBJECT_KEY', 'objectUrl: the key has a lone UTF-16 surrogate', { cause: error });
+  }
+  return `${baseText}/${path}`;
 }

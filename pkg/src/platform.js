@@ -20,14 +20,16 @@ export function chooseTransport() {
 }
 
 /**
- * The mini-program API object of this runtime and its flavor, or null. uni-app first: on
- * mp-weixin both `uni` and `wx` exist, and uni.uploadFile is what its docs prescribe.
+ * The mini-program API object of this runtime and its flavor, or null. Alipay's own `my` first,
+ * under uni-app too: uni.uploadFile there leaves out the `fileType` my.uploadFile requires
+ * (DESIGN-NOTES). Then uni-app: on mp-weixin both `uni` and `wx` exist, and uni.uploadFile is
+ * what its docs prescribe.
  */
 export function miniProgramApi() {
+  if (typeof my !== 'undefined' && my && typeof my.uploadFile === 'function') return { api: my, flavor: 'alipay' };
   if (typeof uni !== 'undefined' && uni && typeof uni.uploadFile === 'function') return { api: uni, flavor: 'uni' };
   if (typeof wx !== 'undefined' && wx && typeof wx.uploadFile === 'function') return { api: wx, flavor: 'wechat' };
   if (typeof tt !== 'undefined' && tt && typeof tt.uploadFile === 'function') return { api: tt, flavor: 'douyin' };
-  if (typeof my !== 'undefined' && my && typeof my.uploadFile === 'function') return { api: my, flavor: 'alipay' };
   return null;
 }
 

@@ -60,6 +60,7 @@ export function configureRandom(miniProgramApi, apiName = 'wx') {
 export function setRandomSource(bytes, name = 'custom') {
   if (typeof bytes !== 'function')
     throw new OssupError('INVALID_OPTION', 'setRandomSource expects a function (length) => Uint8Array');
+  if (typeof name !== 'string') throw new OssupError('INVALID_OPTION', 'setRandomSource: `name` must be a string');
   source = { name, sync: bytes };
   pool = new Uint8Array(0);
 }
@@ -96,8 +97,15 @@ export async function prepareRandom() {
 export function randomBytes(length) {
   if (!source) configureRandom(null);
   if (source.sync) {
-    const bytes = source.sync(length);
-    if (!(bytes instanceof Uint8Array) || bytes.length < length) {
+    let bytes;
+    let enough;
+    try {
+      bytes = source.sync(length);
+      enough = bytes instanceof Uint8Array && bytes.length >= length;
+    } catch (error) {
+      throw new OssupError('RANDOM_UNAVAILABLE', `the random source (${source.name}) threw`, { cause: error });
+    }
+    if (!enough) {
       throw new OssupError('RANDOM_UNAVAILABLE', `the random source returned fewer than ${length} bytes`);
     }
     return bytes;

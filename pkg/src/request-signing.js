@@ -1,6 +1,6 @@
 // Header-signed requests (multipart calls, HEAD): the headers to send, Authorization included.
 // An app server implementing the uploader's `signRequest` option can call this too.
-import { OssupError } from './errors.js';
+import { OssupError, callerError, rememberSecrets } from './errors.js';
 import { formatDates, signRequestV1, signRequestV4 } from './core.js';
 import { lowerHeaders, responseError } from './responses.js';
 import { objectUrl } from './files.js';
@@ -17,19 +17,24 @@ export const HEADER_SIGNING = true;
 export function signHeaders(options) {
   if (!options || typeof options !== 'object')
     throw new OssupError('INVALID_OPTION', 'signHeaders expects an options object');
-  const {
-    accessKeyId,
-    accessKeySecret,
-    securityToken,
-    region,
-    bucket,
-    method,
-    key,
-    query,
-    version = 'v4',
-    now,
-  } = options;
-  const headers = { ...(options.headers || {}) };
+  let accessKeyId, accessKeySecret, securityToken, region, bucket, method, key, query, version, now, headers;
+  try {
+    ({
+      accessKeyId,
+      accessKeySecret,
+      securityToken,
+      region,
+      bucket,
+      method,
+      key,
+      query,
+      version = 'v4',
+      now,
+    } = options);
+    headers = { ...(options.headers || {}) };
+  } catch (error) {
+    throw callerError('signHeaders: the options', error);
+  }
   const dates = formatDates(now);
   if (version === 'v1') {
     headers['x-oss-date'] = dates.http;
@@ -78,7 +83,9 @@ export function createSignedRequests({ options, transport, limit, timeout }) {
         query,
         headers: { ...headers },
       });
-      return { headers: { ...headers, ...lowerHeaders(extra) }, used: null };
+      const signed = { ...headers, ...lowerHeaders(extra) };
+      rememberSecrets(signed['x-oss-security-token']);
+      return { headers: signed, used: null };
     }
     const c = await credentials.signingCredentials();
     const signed = signHeaders({
@@ -97,7 +104,11 @@ export function createSignedRequests({ options, transport, limit, timeout }) {
   }
 
   /** One signed request to an object (`entry.aborts` lets cancel/pause stop it). OSS errors throw. */
-  async function request(entry, { method, key, query, headers: given = {}, body, bodyBlob, onProgress }) {
+  async function request(
+    entry,
+    { method, key, query, headers: given = {}, body, bodyBlob, onProgress },
+    { ignoreCancel = false } = {},
+  ) {
     // Always send (and sign) a Content-Type: wx/tt.request add `application/json` to a request
     // without one, and an unsigned Content-Type breaks the signature (DESIGN-NOTES).
     const headers = { 'content-type': 'application/octet-stream', ...given };
@@ -109,6 +120,9 @@ export function createSignedRequests({ options, transport, limit, timeout }) {
       );
     return limit(async () => {
       const signed = await requestHeaders(dest, method, key, query, headers);
+      // A file canceled or failed while this request waited for a slot: it must not start.
+      if (!ignoreCancel && (entry.canceled || entry.halted))
+        throw new OssupError('ABORTED', 'the upload was canceled or has failed');
       entry.usedCredentials = signed.used;
       const sent = transport.request({
         method,

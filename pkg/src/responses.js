@@ -84,3 +84,22 @@ export function lowerHeaders(headers) {
   for (const name of Object.keys(headers)) out[name.toLowerCase()] = String(headers[name]);
   return out;
 }
+
+/**
+ * A 2xx that OSS did not sign with its own headers: a captive portal or proxy answered. Retryable,
+ * since the next attempt may reach OSS; nothing is reported stored on such an answer.
+ */
+export function notOssResponse(what, status) {
+  return new OssupError(
+    'NOT_OSS_RESPONSE',
+    `${what} answered ${status} without OSS's ETag and x-oss-request-id: a proxy or captive portal answered instead of OSS; for browsers, the bucket's CORS must expose ETag, x-oss-request-id and x-oss-hash-crc64ecma`,
+    { retryable: true, status },
+  );
+}
+
+/** Throws NOT_OSS_RESPONSE unless `headers` (lower-cased) carry each of `names`. */
+export function requireOssHeaders(what, answer, names = ['etag', 'x-oss-request-id']) {
+  const headers = answer.headers || {};
+  if (names.some((name) => !headers[name])) throw notOssResponse(what, answer.status);
+  return answer;
+}

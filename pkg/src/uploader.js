@@ -1,15 +1,15 @@
 // The uploader: a queue of files, each signed, posted, retried and checked, with progress and
 // cancel. Platform-free: it talks to one transport (transports/*) and one credential source.
-import { OssupError } from './errors.js';
+import { OssupError, callerError } from './errors.js';
 import { createEmitter } from './emitter.js';
 import { createCredentials } from './credentials.js';
 import { bucketUrl, describeFile, objectUrl } from './files.js';
-import { responseError, parseOssError, lowerHeaders } from './responses.js';
+import { responseError, parseOssError, lowerHeaders, notOssResponse, requireOssHeaders } from './responses.js';
 import { chooseTransport } from './platform.js';
 import { ready, objectKey, createCrc64, setClockOffset, now } from './core.js';
 import { vodDestination } from './vod.js';
 import { createSignedRequests, HEADER_SIGNING } from './request-signing.js';
-import { uploadMultipart, abortMultipart } from './multipart.js';
+import { uploadMultipart, abortMultipart, readMd5Hex } from './multipart.js';
 import { createCheckpointStore, memoryBackend } from './checkpoint.js';
 
 const DEFAULT_RETRY = {
@@ -41,13 +41,16 @@ function matchesAccept(accept, file) {
   });
 }
 
+// Every part of a file may be waiting out a backoff at once: cancel and halt wake them all.
 const sleep = (ms, entry) =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    entry.wake = () => {
+    const wake = () => {
       clearTimeout(timer);
+      entry.wakers.delete(wake);
       resolve();
     };
+    const timer = setTimeout(wake, ms);
+    entry.wakers.add(wake);
   });
 
 /** At most `limit` requests in flight across all files of an uploader (WeChat: 10 in total). */
@@ -67,6 +70,7 @@ function createLimiter(limit) {
 }
 
 const aborted = () => new OssupError('ABORTED', 'the upload was canceled');
+const SETTLED = ['success', 'error', 'canceled'];
 
 function checkOptions(options) {
   if (!options || typeof options !== 'object')
@@ -91,6 +95,14 @@ function checkOptions(options) {
  * See the README for the options.
  */
 export function createUploader(options) {
+  try {
+    return makeUploader(options);
+  } catch (error) {
+    throw callerError('createUploader: the options', error); // a getter or a Proxy trap threw
+  }
+}
+
+function makeUploader(options) {
   checkOptions(options);
   // Where files go and who signs: one destination for the uploader, or one per file in VOD mode.
   const destination = (config, credentials) => ({
@@ -103,8 +115,24 @@ export function createUploader(options) {
   });
   // ossup/post has no VOD: its vodDestination throws NOT_IN_POST_ENTRY, here rather than per file.
   if (!HEADER_SIGNING && options.vodCredentials !== undefined) vodDestination();
+  // The server's time, asked once, when credentials look expired by the device's clock: an
+  // unsigned HEAD of the bucket answers (whatever its status) with the server's Date.
+  let serverClockAsked = null;
+  const serverClock = () => {
+    if (!serverClockAsked) serverClockAsked = askServerClock().catch(() => false);
+    return serverClockAsked;
+  };
+  async function askServerClock() {
+    const base = defaultDestination && defaultDestination.baseUrl;
+    if (!base || !transport.request) return false;
+    const answer = await transport.request({ method: 'HEAD', url: `${base}/`, headers: {}, timeout }).promise;
+    const server = Date.parse(lowerHeaders(answer.headers).date || '');
+    if (!Number.isFinite(server)) return false;
+    setClockOffset(server - Date.now());
+    return true;
+  }
   const defaultDestination =
-    options.vodCredentials === undefined ? destination(options, createCredentials(options)) : null;
+    options.vodCredentials === undefined ? destination(options, createCredentials(options, { serverClock })) : null;
   if (!defaultDestination && typeof options.vodCredentials !== 'function') {
     throw new OssupError(
       'INVALID_OPTION',
@@ -155,12 +183,22 @@ export function createUploader(options) {
     let pausedUntil = null; // a promise while paused
     let resumeNow = null;
     const whilePaused = async (entry) => {
-      while (pausedUntil && !(entry && entry.canceled))
+      while (pausedUntil && !(entry && (entry.canceled || entry.halted)))
         await Promise.race([pausedUntil, entry ? entry.canceledSignal : pausedUntil]);
     };
+    // A settled file stays settled: late work of its own cannot flip it back.
     const setState = (entry, state) => {
+      if (SETTLED.includes(entry.state)) return;
       entry.state = state;
       entry.public.state = state;
+    };
+    // One part failed for good: the file's other requests are aborted and none starts.
+    const halt = (entry, error) => {
+      if (entry.halted) return;
+      entry.halted = error;
+      for (const abort of [...entry.aborts]) abort();
+      for (const wake of [...entry.wakers]) wake();
+      entry.signalCanceled();
     };
     let finished;
     const done = new Promise((resolve, reject) => {
@@ -206,6 +244,7 @@ export function createUploader(options) {
     };
 
     const finish = (entry, state, value) => {
+      if (SETTLED.includes(entry.state)) return;
       setState(entry, state);
       if (state === 'success') {
         entry.result = value;
@@ -250,6 +289,24 @@ export function createUploader(options) {
       } catch {
         return false;
       }
+    }
+
+    // Where the CRC-64 header is hidden (a browser bucket's CORS), the ETag of a PostObject is
+    // the MD5 of the stored bytes (upper-case hex; not under SSE-KMS): compare it with the file's.
+    async function etagCheck(entry, etag, headers) {
+      if (!integrity || !readMd5Hex || !transport.readRange) return 'none';
+      if (!/^[0-9a-f]{32}$/i.test(etag || '') || /kms/i.test(headers['x-oss-server-side-encryption'] || ''))
+        return 'none';
+      const md5 = await readMd5Hex(transport, entry.file, entry.size).catch(() => null);
+      if (!md5) return 'none';
+      if (md5.toLowerCase() !== etag.toLowerCase()) {
+        throw new OssupError(
+          'INTEGRITY_MISMATCH',
+          `${entry.key}: the stored object's MD5 (ETag ${etag}) differs from the file's (${md5}): the bytes were corrupted on the way; upload it again under a new key`,
+          { key: entry.key, serverEtag: etag, localMd5: md5 },
+        );
+      }
+      return 'etag-md5';
     }
 
     async function postOnce(entry) {
@@ -312,6 +369,19 @@ export function createUploader(options) {
       if (answer.status !== expected && answer.status !== 203 && !(answer.status >= 200 && answer.status < 300)) {
         throw responseError(answer.status, answer.body, headers);
       }
+      // A 2xx is OSS's only with its headers (203 CallbackFailed is an OSS error body). Where the
+      // platform shows no response headers, OSS's answer without a callback is empty (200, 204)
+      // or a <PostResponse> (201): a page in its place is a portal's.
+      if (answer.headersSeen === false) {
+        const ossBody = !answer.body || /<PostResponse[\s>]/.test(answer.body);
+        if (answer.status !== 203 && !fields.callback && !ossBody) throw notOssResponse('PostObject', answer.status);
+      } else {
+        requireOssHeaders(
+          'PostObject',
+          { status: answer.status, headers },
+          answer.status === 203 ? ['x-oss-request-id'] : undefined,
+        );
+      }
       const crc = headers['x-oss-hash-crc64ecma'];
       const ours = await crcPromise;
       if (crc && ours && crc !== ours) {
@@ -321,14 +391,17 @@ export function createUploader(options) {
           { key: entry.key, serverCrc64: crc, localCrc64: ours },
         );
       }
+      const etag = headers.etag ? headers.etag.replace(/"/g, '') : undefined;
+      const check = crc && ours ? 'crc64' : await etagCheck(entry, etag, headers);
       const result = {
         key: entry.key,
         url: entry.url,
-        etag: headers.etag ? headers.etag.replace(/"/g, '') : undefined,
+        etag,
         crc64: crc || ours || undefined,
         size: entry.size,
         name: entry.file.name,
-        integrity: crc && ours ? 'verified' : 'unverified',
+        integrity: check === 'none' ? 'unverified' : 'verified',
+        check,
       };
       // 203: stored, but the callback failed (oss-spec §1d) — a stored file, not a failure.
       if (answer.status === 203) result.callbackError = parseOssError(answer.body) || { code: 'CallbackFailed' };
@@ -354,10 +427,12 @@ export function createUploader(options) {
       for (let attempt = 1; ; attempt++) {
         await whilePaused(entry);
         if (entry.canceled) throw aborted();
+        if (entry.halted) throw entry.halted;
         try {
           return await once(attempt);
         } catch (error) {
           if (entry.canceled) throw aborted();
+          if (entry.halted) throw entry.halted;
           if (pausedUntil) {
             attempt--;
             continue;
@@ -407,6 +482,7 @@ export function createUploader(options) {
         size: entry.size,
         name: entry.file.name,
         integrity: 'verified',
+        check: 'crc64',
         recovered: true,
       };
     }
@@ -417,6 +493,7 @@ export function createUploader(options) {
       options: { ...options, forbidOverwrite },
       request,
       withRetries,
+      halt,
       progress: (entry, loaded) => progress(entry, loaded),
       emit: (event, entry, info) => task.emit(event, entry.public, info),
       whilePaused: (entry) => whilePaused(entry),
@@ -501,7 +578,8 @@ export function createUploader(options) {
             );
           }
           const key = typeof uploadOptions.key === 'function' ? uploadOptions.key(f, entry.index) : undefined;
-          entry.proposedKey = key || objectKey({ prefix: options.keyPrefix || '', name: f.name });
+          // With the type, the key's extension agrees with what the form pins (KEY_TYPE_MISMATCH).
+          entry.proposedKey = key || objectKey({ prefix: options.keyPrefix || '', name: f.name, contentType: f.type });
         } catch (error) {
           entry.invalid = error;
         }
@@ -540,14 +618,23 @@ export function createUploader(options) {
       if (entry.state === 'success' || entry.state === 'error' || entry.state === 'canceled') return;
       entry.canceled = true;
       entry.signalCanceled();
-      for (const abort of entry.aborts) abort();
-      if (entry.wake) entry.wake();
+      for (const abort of [...entry.aborts]) abort();
+      for (const wake of [...entry.wakers]) wake();
       if (entry.state === 'queued') finish(entry, 'canceled', new OssupError('ABORTED', 'the upload was canceled'));
     }
 
     // Entries exist as soon as upload() returns, so task.files[i].cancel() works at once.
     list.forEach((input, index) => {
-      const entry = { index, state: 'queued', loaded: 0, speed: 0, lastLoaded: 0, lastTime: 0, aborts: new Set() };
+      const entry = {
+        index,
+        state: 'queued',
+        loaded: 0,
+        speed: 0,
+        lastLoaded: 0,
+        lastTime: 0,
+        aborts: new Set(),
+        wakers: new Set(),
+      };
       entry.input = input;
       entry.canceledSignal = new Promise((resolve) => {
         entry.signalCanceled = resolve;

@@ -4,7 +4,7 @@
 //   setUploadAuthAndAddress(info, uploadAuth, uploadAddress, videoId) → onUploadProgress… →
 //   onUploadSucceed / onUploadFailed → next file … → onUploadEnd.
 // On expiry: onUploadTokenExpired(info) → the page calls resumeUploadWithAuth(uploadAuth).
-import { OssupError } from './errors.js';
+import { OssupError, callerError } from './errors.js';
 import { createUploader } from './uploader.js';
 import { contentTypeOf } from './files.js';
 
@@ -35,6 +35,17 @@ function deferred() {
  */
 export function VODUpload(options = {}) {
   if (!(this instanceof VODUpload)) return new VODUpload(options);
+  if (options === null || typeof options !== 'object') {
+    throw new OssupError('INVALID_OPTION', 'new VODUpload expects an options object ({ region, onUploadstarted, … })');
+  }
+  try {
+    return setUp.call(this, options);
+  } catch (error) {
+    throw callerError('new VODUpload: the options', error); // a getter or a Proxy trap threw
+  }
+}
+
+function setUp(options) {
   const callbacks = {
     started: options.onUploadstarted || noop,
     succeed: options.onUploadSucceed || noop,

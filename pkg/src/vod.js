@@ -27,9 +27,18 @@ export function base64Bytes(text) {
   return out;
 }
 
+// VOD's UploadAddress and UploadAuth are a few KB; decoding megabytes would only take seconds.
+const MAX_VOD_TEXT = 64 * 1024;
+
 function decodeJson(what, code, text) {
   if (typeof text !== 'string' || !text)
     throw new OssupError(code, `${what} is missing: pass the base64 string VOD returned`);
+  if (text.length > MAX_VOD_TEXT) {
+    throw new OssupError(
+      code,
+      `${what} is ${text.length} characters long: VOD returns a few KB; pass ${what} as it came`,
+    );
+  }
   const bytes = base64Bytes(text);
   if (!bytes)
     throw new OssupError(code, `${what} is not base64: pass ${what} exactly as CreateUploadVideo returned it`);
@@ -66,6 +75,9 @@ export function decodeUploadAddress(uploadAddress) {
  * real expiry (DESIGN-NOTES).
  */
 export function decodeUploadAuth(uploadAuth, now = Date.now()) {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new OssupError('INVALID_OPTION', 'decodeUploadAuth: `now` must be milliseconds since 1970 (a number)');
+  }
   const value = decodeJson('UploadAuth', 'VOD_INVALID_UPLOAD_AUTH', uploadAuth);
   need('UploadAuth', 'VOD_INVALID_UPLOAD_AUTH', value, ['AccessKeyId', 'AccessKeySecret', 'SecurityToken']);
   let expiresAt = value.ExpireUTCTime ? Date.parse(value.ExpireUTCTime) : NaN;

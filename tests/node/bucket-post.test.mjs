@@ -332,7 +332,6 @@ test('rejects: failing eq, not-in, exact and bucket conditions → 403 AccessDen
     { conditions: [['eq', '$success_action_status', '201']], extra: { success_action_status: '200' } },
     { conditions: [['not-in', '$cache-control', ['no-cache']]], extra: { 'Cache-Control': 'no-cache' } },
     { conditions: [{ 'x-oss-meta-owner': 'eric' }], extra: { 'x-oss-meta-owner': 'mallory' } },
-    { conditions: [{ 'x-oss-meta-owner': 'eric' }] }, // a missing field is the empty string
     { conditions: [{ bucket: 'someone-elses-bucket' }] },
   ];
   for (const options of cases) {
@@ -342,6 +341,14 @@ test('rejects: failing eq, not-in, exact and bucket conditions → 403 AccessDen
       ec: '0006-00000227',
     });
   }
+  // A field a condition names must be in the form, whatever the operator (EC 0006-00000226).
+  for (const conditions of [[{ 'x-oss-meta-owner': 'eric' }], [['not-in', '$cache-control', ['no-cache']]]]) {
+    await expectError(assert, await postV1(server, { conditions }), {
+      status: 403,
+      code: 'AccessDenied',
+      ec: '0006-00000226',
+    });
+  }
   // and the same conditions pass when satisfied, with `$` and field-name case ignored
   const ok = await postV1(server, {
     conditions: [
@@ -349,7 +356,7 @@ test('rejects: failing eq, not-in, exact and bucket conditions → 403 AccessDen
       { 'X-OSS-META-OWNER': 'eric' },
       ['not-in', '$cache-control', ['no-cache']],
     ],
-    extra: { success_action_status: '200', 'x-oss-meta-owner': 'eric' },
+    extra: { success_action_status: '200', 'x-oss-meta-owner': 'eric', 'Cache-Control': 'max-age=60' },
   });
   assert.equal(ok.status, 200, await ok.text());
 });

@@ -337,6 +337,8 @@ export function escapeRegExp(text) {
 
 // ---- request generators (multipart-shaped, oss-spec §3 "Multipart calls") ----
 
+const KEY_TYPES = { png: 'image/png', jpg: 'image/jpeg', gz: 'application/gzip', mp4: 'video/mp4' };
+
 const SUB_RESOURCE_EXTRAS = [
   'acl',
   'response-content-type',
@@ -494,7 +496,7 @@ export function genFormOptions(r) {
   else if (shape === 1) o.keyPrefix = r.chance(0.3) ? `/${key.replace(/^[/\\]+/, '')}` : key;
   else {
     o.keyPrefix = key;
-    o.key = `${key.endsWith('/') ? key : `${key}/`}${r.chance(0.5) ? '${filename}' : 'file name.png'}`;
+    o.key = `${key.endsWith('/') ? key : `${key}/`}${r.chance(0.5) ? '${filename}' : 'file name.dat'}`; // .dat: no type of its own to disagree with contentType
     if (Buffer.byteLength(o.key) > 1023) delete o.keyPrefix;
   }
   if (r.chance(0.3)) o.securityToken = genToken(r);
@@ -511,6 +513,9 @@ export function genFormOptions(r) {
   if (r.chance(0.3)) o.contentTypes = ['image/png', 'image/jpeg', 'video/mp4'].slice(0, r.int(1, 3));
   if (r.chance(0.4))
     o.contentType = o.contentTypes ? r.pick(o.contentTypes) : r.pick(['image/png', 'text/plain; charset=utf-8']);
+  // A fixed key's extension decides its type (KEY_TYPE_MISMATCH otherwise): the extensions genKey adds.
+  const ext = o.key && !o.contentTypes && o.contentType && /\.(png|jpg|gz|mp4)$/i.exec(o.key);
+  if (ext) o.contentType = KEY_TYPES[ext[1].toLowerCase()];
   if (r.chance(0.3)) o.successActionStatus = r.pick([200, 201, 204]);
   if (r.chance(0.3)) o.forbidOverwrite = r.chance(0.5);
   if (r.chance(0.3))

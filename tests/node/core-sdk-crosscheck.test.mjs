@@ -297,7 +297,7 @@ test('buildPostForm: V1 and V4 forms verify with ali-oss and the reference signe
         UNPINNED.has(name) ||
         name.startsWith('x:') ||
         (name === 'key' && o.keyPrefix) ||
-        (name === 'Content-Type' && o.contentTypes)
+        ((name === 'Content-Type' || name === 'x-oss-content-type') && o.contentTypes)
       )
         continue;
       assert.ok(pins(name, fields[name]), `policy pins ${name}`);

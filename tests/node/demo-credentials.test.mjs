@@ -12,6 +12,7 @@ import { startDemo } from '../../www/server/main.mjs';
 import { MAX_FILE_SIZE } from '../../www/server/credentials.mjs';
 import * as ossup from '../../pkg/dist/node.mjs';
 import { startTestDemo } from '../browser/demo-browser.mjs';
+import { signedRequest } from './bucket-helpers.mjs';
 
 const MAIN = new URL('../../www/server/main.mjs', import.meta.url).pathname;
 
@@ -37,7 +38,13 @@ function client(base) {
     }
     return { status: response.status, json, text, headers: response.headers };
   };
-  return { call, session: () => cookie.split('=')[1], setCookie: (value) => (cookie = value) };
+  // The cookie is `<session id>.<server's HMAC>`; session() is the id.
+  return {
+    call,
+    session: () => cookie.split('=')[1].split('.')[0],
+    cookie: () => cookie,
+    setCookie: (value) => (cookie = value),
+  };
 }
 
 const decodePolicy = (fields) => JSON.parse(Buffer.from(fields.policy, 'base64').toString('utf8'));
@@ -59,7 +66,9 @@ test('a valid request gets a form for one key under the session prefix, pinned t
   assert.match(tab.session(), /^[0-9a-f]{16}$/, 'the first call starts a session');
   assert.equal(json.host, demo.bucketUrl);
   const { key } = json.fields;
-  assert.match(key, new RegExp(`^demo/${tab.session()}/\\d{4}/\\d{2}/\\d{2}/\\d+-[0-9a-f]{16}\\.jpg$`));
+  assert.match(key, /^demo\/[0-9a-f]{16}\/\d{4}\/\d{2}\/\d{2}\/\d+-[0-9a-f]{16}\.jpg$/);
+  assert.ok(!key.includes(tab.session()), 'the key does not reveal the session cookie');
+  const folder = key.split('/')[1];
   assert.equal(json.key, key);
 
   const policy = decodePolicy(json.fields);
@@ -91,15 +100,44 @@ test('a valid request gets a form for one key under the session prefix, pinned t
 
   // The same tab keeps its folder; another tab gets another one; a forged cookie is replaced.
   const again = await tab.call('/api/upload-form', { body: request });
-  assert.ok(again.json.key.startsWith(`demo/${tab.session()}/`));
+  assert.ok(again.json.key.startsWith(`demo/${folder}/`));
   const other = client(demo.url);
   const otherKey = (await other.call('/api/upload-form', { body: request })).json.key;
   assert.notEqual(other.session(), tab.session());
-  assert.ok(otherKey.startsWith(`demo/${other.session()}/`));
+  assert.ok(!otherKey.startsWith(`demo/${folder}/`));
   const forged = client(demo.url);
   forged.setCookie('ossup_demo_session=../../etc');
   const forgedKey = (await forged.call('/api/upload-form', { body: request })).json.key;
   assert.match(forgedKey, /^demo\/[0-9a-f]{16}\//);
+});
+
+test('only the server mints session cookies: chosen or tampered ones are replaced, never used', async (t) => {
+  const demo = await startTestDemo(t);
+  const request = { name: 'a.png', size: 10, contentType: 'image/png' };
+  const victim = client(demo.url);
+  const victimKey = (await victim.call('/api/upload-form', { body: request })).json.key;
+  const victimFolder = victimKey.split('/')[1];
+  const [, victimMac = ''] = victim.cookie().split('.');
+  for (const chosen of [
+    '0123456789abcdef', // any 16 hex digits used to be a session
+    `${victim.session()}`, // someone else's id without its MAC
+    `${victim.session()}.${'A'.repeat(43)}`, // with a made-up MAC
+    `${victim.session()}.${victimMac.slice(0, 42)}${victimMac.endsWith('B') ? 'C' : 'B'}`, // one character off
+  ]) {
+    const attacker = client(demo.url);
+    attacker.setCookie(`ossup_demo_session=${chosen}`);
+    const answer = await attacker.call('/api/upload-form', { body: request });
+    assert.equal(answer.status, 200);
+    assert.match(answer.headers.get('set-cookie') ?? '', /^ossup_demo_session=[0-9a-f]{16}\.[\w-]{43};/, chosen);
+    assert.notEqual(attacker.session(), victim.session(), chosen);
+    assert.ok(!answer.json.key.startsWith(`demo/${victimFolder}/`), chosen);
+    const sts = await attacker.call('/api/sts', {});
+    assert.notEqual(sts.json.keyPrefix, `demo/${victimFolder}/`, chosen);
+  }
+  // The genuine cookie keeps its folder and is not replaced.
+  const again = await victim.call('/api/upload-form', { body: request });
+  assert.equal(again.headers.get('set-cookie'), null);
+  assert.ok(again.json.key.startsWith(`demo/${victimFolder}/`));
 });
 
 test('bad requests get a 400 (or 404/405/415) with { code, message } in plain words', async (t) => {
@@ -189,8 +227,10 @@ test('STS (local mode) gives temporary credentials for the session folder that u
   assert.ok(Date.parse(json.expiration) > Date.now());
   assert.deepEqual(
     { bucket: json.bucket, region: json.region, endpoint: json.endpoint, keyPrefix: json.keyPrefix },
-    { bucket: 'ossup-local', region: 'cn-hangzhou', endpoint: demo.bucketUrl, keyPrefix: `demo/${tab.session()}/` },
+    { bucket: 'ossup-local', region: 'cn-hangzhou', endpoint: demo.bucketUrl, keyPrefix: json.keyPrefix },
   );
+  const form = await tab.call('/api/upload-form', { body: { name: 'a.png', size: 10, contentType: 'image/png' } });
+  assert.ok(form.json.key.startsWith(json.keyPrefix), 'the same folder as its forms');
   const { bucket, region, endpoint, keyPrefix } = json;
   const uploader = ossup.createUploader({ bucket, region, endpoint, keyPrefix, credentials: async () => json });
   const bytes = new Uint8Array(5000).fill(7);
@@ -198,6 +238,19 @@ test('STS (local mode) gives temporary credentials for the session folder that u
   assert.equal(result.status, 'success', result.error && result.error.message);
   assert.ok(result.key.startsWith(json.keyPrefix));
   assert.deepEqual(new Uint8Array(await readFile(demo.bucketServer.objectPath(result.key))), bytes);
+
+  // The keyPrefix is enforced, not advisory: another visitor's folder, the root, other reads → 403.
+  const other = client(demo.url);
+  const otherPrefix = (await other.call('/api/sts', {})).json.keyPrefix;
+  for (const [method, key, query] of [
+    ['POST', `${otherPrefix}overwrite.jpg`, { uploads: null }],
+    ['POST', 'index.html', { uploads: null }],
+    ['GET', result.key.replace(json.keyPrefix, otherPrefix), {}],
+  ]) {
+    const answer = await signedRequest(demo.bucketServer, { method, key, query, credentials: json });
+    assert.equal(answer.status, 403, `${method} ${key}`);
+    assert.match(await answer.text(), /<Code>AccessDenied<\/Code>[\s\S]*<EC>0003-00000301<\/EC>/);
+  }
 });
 
 test('real-bucket mode signs for the bucket, answers 501 for STS, and never reveals the secret', async (t) => {
@@ -278,7 +331,10 @@ test('main.mjs serves the page and the package with the right types, and exits 0
     await response.arrayBuffer();
   }
   const page = await fetch(url);
-  assert.match(page.headers.get('set-cookie'), /^ossup_demo_session=[0-9a-f]{16}; Path=\/; HttpOnly; SameSite=Strict/);
+  assert.match(
+    page.headers.get('set-cookie'),
+    /^ossup_demo_session=[0-9a-f]{16}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict/,
+  );
   assert.match(page.headers.get('content-security-policy'), /script-src 'self' 'wasm-unsafe-eval'/);
   for (const hidden of ['/server/main.mjs', '/server/credentials.mjs', '/%2e%2e/package.json', '/pkg/src/index.js']) {
     const response = await fetch(`${url}${hidden}`);

@@ -1,20 +1,45 @@
 // examples/server/server.mjs run as its README says (`node examples/server/server.mjs`): it
-// starts a local bucket, signs forms for it, answers CORS only for the configured origins, and a
-// form it signs uploads to that bucket. Stopped with SIGTERM.
+// starts a local bucket, signs forms for signed-in users only, answers CORS only for the
+// configured origins, and a form it signs uploads to that bucket. Stopped with SIGTERM. It
+// refuses to start without an authentication hook, and off loopback with the development key;
+// it answers 401 without a valid token, 429 past the per-user rate limit, 400 for bad names.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'node:test';
+import { bearerJwt, signJwt } from '../../examples/server/auth.mjs';
+import { startAppServer } from '../../examples/server/server.mjs';
+import { DEFAULT_ACCESS_KEYS, startBucketServer } from '../../www/server/bucket.mjs';
 
 const SERVER = fileURLToPath(new URL('../../examples/server/server.mjs', import.meta.url));
+const JWT_SECRET = randomBytes(32).toString('hex');
+const bearer = (sub, { secret = JWT_SECRET, exp = Math.floor(Date.now() / 1000) + 600 } = {}) => ({
+  authorization: `Bearer ${signJwt({ sub, exp }, secret)}`,
+});
+
+/** Runs server.mjs with `env` and resolves to { code, output } when it exits on its own. */
+async function runUntilExit(env) {
+  const child = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, OSSUP_BUCKET: '', APP_JWT_SECRET: '', DEV_GUEST: '', PORT: '0', BUCKET_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, output };
+}
 
 async function startServerProcess(t, env) {
   const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, OSSUP_BUCKET: '', PORT: '0', BUCKET_PORT: '0', ...env },
+    env: { ...process.env, OSSUP_BUCKET: '', APP_JWT_SECRET: JWT_SECRET, PORT: '0', BUCKET_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -51,7 +76,7 @@ test('node examples/server/server.mjs signs forms for its local bucket; CORS onl
   const bytes = Buffer.from('GIF89a — not really, but the bucket only checks the size');
   const answer = await fetch(`${urls.api}/api/upload-form`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin: 'http://localhost:5173' },
+    headers: { 'content-type': 'application/json', origin: 'http://localhost:5173', ...bearer('guest') },
     body: JSON.stringify({ name: 'cat.gif', size: bytes.length, contentType: 'image/gif' }),
   });
   assert.equal(answer.status, 200);
@@ -84,7 +109,7 @@ test('node examples/server/server.mjs signs forms for its local bucket; CORS onl
 
   const refused = await fetch(`${urls.api}/api/upload-form`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...bearer('guest') },
     body: JSON.stringify({ name: 'page.svg', size: 10, contentType: 'image/svg+xml' }),
   });
   assert.equal(refused.status, 400);
@@ -110,4 +135,80 @@ test('a real bucket needs all four settings', async () => {
     }),
     { bucket: 'b', region: 'cn-hangzhou', endpoint: undefined, accessKeyId: 'id', accessKeySecret: 'secret' },
   );
+});
+
+test('server.mjs refuses to start without authentication, and off loopback with the development key', async () => {
+  const unauthenticated = await runUntilExit({});
+  assert.equal(unauthenticated.code, 1);
+  assert.match(unauthenticated.output, /set APP_JWT_SECRET/);
+  const lan = await runUntilExit({ APP_JWT_SECRET: JWT_SECRET, HOST: '0.0.0.0' });
+  assert.equal(lan.code, 1);
+  assert.match(lan.output, /HOST=0\.0\.0\.0 would put the local bucket on your network with its fixed development key/);
+  const guestOnLan = await runUntilExit({ DEV_GUEST: '1', HOST: '0.0.0.0' });
+  assert.equal(guestOnLan.code, 1);
+  assert.match(guestOnLan.output, /DEV_GUEST=1 is for loopback only/);
+  const shortSecret = await runUntilExit({ APP_JWT_SECRET: 'secret' });
+  assert.equal(shortSecret.code, 1);
+  assert.match(shortSecret.output, /at least 32 characters/);
+  await assert.rejects(startAppServer({ port: 0 }), /pass `authenticate\(req\)`/);
+});
+
+test('401 without a valid token, 429 with Retry-After past the per-user limit, 400 for a lone surrogate', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'ossup-example-limits-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const bucket = await startBucketServer({ root });
+  t.after(() => bucket.close());
+  const [accessKeyId, accessKeySecret] = Object.entries(DEFAULT_ACCESS_KEYS)[0];
+  const app = await startAppServer({
+    port: 0,
+    signing: {
+      bucket: bucket.bucket,
+      region: bucket.region,
+      endpoint: bucket.url,
+      accessKeyId,
+      accessKeySecret,
+      issueSts: (options) => bucket.issueSts(options),
+    },
+    authenticate: bearerJwt(JWT_SECRET),
+    limits: { rateLimit: { capacity: 3, refillPerSecond: 0.05 } },
+  });
+  t.after(() => app.close());
+  const ask = (headers, body = { name: 'cat.gif', size: 10, contentType: 'image/gif' }) =>
+    fetch(`${app.url}/api/upload-form`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  const forged = (header, payload) =>
+    `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
+  for (const [label, headers] of [
+    ['no token', {}],
+    ['another secret', bearer('alice', { secret: randomBytes(32).toString('hex') })],
+    ['expired', bearer('alice', { exp: Math.floor(Date.now() / 1000) - 1 })],
+    ['alg none', { authorization: `Bearer ${forged({ alg: 'none' }, { sub: 'alice', exp: 2e9 })}` }],
+    ['not a bearer token', { authorization: 'Basic YWxpY2U6cGFzcw==' }],
+  ]) {
+    const answer = await ask(headers);
+    assert.equal(answer.status, 401, label);
+    assert.equal((await answer.json()).code, 'UNAUTHENTICATED', label);
+  }
+
+  for (let i = 0; i < 3; i++) assert.equal((await ask(bearer('alice'))).status, 200, `form ${i + 1}`);
+  const limited = await ask(bearer('alice'));
+  assert.equal(limited.status, 429);
+  assert.equal((await limited.json()).code, 'TOO_MANY_REQUESTS');
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1, limited.headers.get('retry-after'));
+  const sts = await fetch(`${app.url}/api/sts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer('alice') },
+    body: '{}',
+  });
+  assert.equal(sts.status, 429, 'STS shares the limit');
+  assert.equal((await ask(bearer('bob'))).status, 200, 'another user has a bucket of their own');
+
+  // "\ud800" in JSON text is a lone surrogate once parsed: no UTF-8 for it, so no key.
+  const surrogate = await ask(bearer('carol'), '{"name": "\\ud800.gif", "size": 10, "contentType": "image/gif"}');
+  assert.equal(surrogate.status, 400, await surrogate.clone().text());
+  assert.equal((await surrogate.json()).code, 'INVALID_NAME');
 });

@@ -1,58 +1,40 @@
-// The uni-app example (examples/uniapp): its page logic (upload-logic.js) compiled the way
-// uni-app compiles it for mp-weixin — conditional compilation (#ifdef), ESM bundled to
-// CommonJS with the npm package left to the runtime's require — and run in the uni sandbox
-// (mp-weixin: `uni` beside `wx`, WXWebAssembly loading ossup.wasm.br from the example's
-// static/ folder), signing through the example app server and uploading to the local bucket.
-// The .vue file is checked to call only what the logic exports.
+// The uni-app example (examples/uniapp): its page logic (upload-logic.js) bundled the way
+// uni-app bundles it for mp-weixin — ESM to CommonJS, with `ossup` resolved by the example's
+// vite.config.js plugin (ossup/uni) — and run in the uni sandbox (mp-weixin: `uni` beside `wx`,
+// WXWebAssembly loading ossup.wasm.br from where ossup/uni writes it), signing through the
+// example app server and uploading to the local bucket. The .vue file is checked to call only
+// what the logic exports. tests/node/toolchains-frameworks.test.mjs builds the example with the
+// real uni-app CLI for every target.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 import { DEFAULT_ACCESS_KEYS, startBucketServer } from '../../www/server/bucket.mjs';
 import { startAppServer } from '../../examples/server/server.mjs';
 import { DIST_DIR, createSandbox } from './sandbox/index.mjs';
 
+const require = createRequire(import.meta.url);
 const UNIAPP = fileURLToPath(new URL('../../examples/uniapp/', import.meta.url));
 
-/** The names each uni-app target defines for #ifdef (uni-app's conditional compilation). */
-const TARGETS = {
-  'mp-weixin': ['MP-WEIXIN', 'MP'],
-  'mp-alipay': ['MP-ALIPAY', 'MP'],
-  h5: ['H5', 'WEB'],
-};
-
-/** Keeps the lines of `source` that `// #ifdef A || B` / `#ifndef` / `#endif` leave for `target`. */
-function conditionalCompile(source, target) {
-  const defined = new Set(TARGETS[target]);
-  const stack = [];
-  const out = [];
-  for (const line of source.split('\n')) {
-    const directive = /^\s*\/\/\s*#(ifdef|ifndef|endif)\b\s*(.*)$/.exec(line);
-    if (directive) {
-      const [, kind, condition] = directive;
-      if (kind === 'endif') {
-        if (!stack.length) throw new Error('#endif without #ifdef');
-        stack.pop();
-      } else {
-        const any = condition.split('||').some((name) => defined.has(name.trim()));
-        stack.push(kind === 'ifdef' ? any : !any);
-      }
-      out.push('');
-      continue;
-    }
-    out.push(stack.every(Boolean) ? line : '');
+/** The file ossup/uni resolves `specifier` to when uni-app builds for `platform`. */
+function uniResolution(platform, specifier) {
+  const saved = process.env.UNI_PLATFORM;
+  process.env.UNI_PLATFORM = platform;
+  try {
+    return require('../../pkg/uni/index.js')().resolveId(specifier);
+  } finally {
+    if (saved === undefined) delete process.env.UNI_PLATFORM;
+    else process.env.UNI_PLATFORM = saved;
   }
-  if (stack.length) throw new Error('#ifdef without #endif');
-  return out.join('\n');
 }
 
-/** upload-logic.js as uni-app ships it to `target`: one CommonJS file requiring the ossup entry. */
-async function compileLogic(target, outfile) {
+/** upload-logic.js as uni-app ships it to mp-weixin: one CommonJS file requiring the ossup build. */
+async function compileLogic(outfile) {
   const result = await esbuild.build({
     entryPoints: [path.join(UNIAPP, 'upload-logic.js')],
     bundle: true,
@@ -64,17 +46,6 @@ async function compileLogic(target, outfile) {
     metafile: true,
     logLevel: 'silent',
     external: ['ossup', 'ossup/*'],
-    plugins: [
-      {
-        name: 'uni-conditional-compilation',
-        setup(build) {
-          build.onLoad({ filter: /examples[\\/]uniapp[\\/].*\.js$/ }, async (args) => ({
-            contents: conditionalCompile(await readFile(args.path, 'utf8'), target),
-            loader: 'js',
-          }));
-        },
-      },
-    ],
   });
   const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path));
   return { imports: imports.filter((p) => p.startsWith('ossup')) };
@@ -93,6 +64,7 @@ before(async () => {
   app = await startAppServer({
     port: 0,
     signing: { bucket: bucket.bucket, region: bucket.region, endpoint: bucket.url, accessKeyId, accessKeySecret },
+    authenticate: () => 'guest', // the example pages sign in nobody: everyone is users/guest/
   });
 });
 
@@ -102,21 +74,23 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-test('conditional compilation picks the ossup entry each target needs', async () => {
-  assert.deepEqual((await compileLogic('mp-weixin')).imports, ['ossup/miniprogram']);
-  assert.deepEqual((await compileLogic('mp-alipay')).imports, ['ossup/wasm2js']);
-  assert.deepEqual((await compileLogic('h5')).imports.sort(), ['ossup', 'ossup/ossup.wasm?url']);
-  assert.throws(() => conditionalCompile('// #ifdef H5\nx', 'h5'), /without #endif/);
+test('one import in the logic; vite.config.js (ossup/uni) picks the build each target needs', async () => {
+  assert.deepEqual((await compileLogic()).imports, ['ossup']);
+  assert.match(await readFile(path.join(UNIAPP, 'vite.config.js'), 'utf8'), /plugins: \[uni\(\), ossup\(\)\]/);
+  const dist = (file) => path.join(DIST_DIR, file);
+  assert.equal(uniResolution('mp-weixin', 'ossup'), dist('miniprogram.cjs'));
+  assert.equal(uniResolution('mp-toutiao', 'ossup'), dist('miniprogram.cjs'));
+  assert.equal(uniResolution('mp-alipay', 'ossup'), dist('wasm2js.mjs'));
+  assert.equal(uniResolution('h5', 'ossup'), dist('browser.mjs'));
+  assert.equal(uniResolution('mp-weixin', 'ossup/post'), dist('post-miniprogram.cjs'));
+  assert.equal(uniResolution('mp-weixin', 'vue'), null);
 });
 
 test('upload-logic.js on mp-weixin: init, choose, progress, results, cancel', async (t) => {
   const bundle = path.join(work, 'upload-logic.mp-weixin.js');
-  await compileLogic('mp-weixin', bundle);
-  // The code package as uni-app builds it: static/ holds ossup.wasm.br (copied by `npm install`).
-  const packageDir = path.join(work, 'package');
-  mkdirSync(path.join(packageDir, 'static'), { recursive: true });
-  copyFileSync(path.join(DIST_DIR, 'ossup.wasm.br'), path.join(packageDir, 'static', 'ossup.wasm.br'));
-  const sandbox = createSandbox('uni', { packageDir });
+  await compileLogic(bundle);
+  // The code package as uni-app builds it with ossup/uni: the core at the default wasmPath.
+  const sandbox = createSandbox('uni');
   t.after(() => sandbox.close());
 
   const { initialState, createUploadLogic } = sandbox.requireFile(bundle);
@@ -128,8 +102,8 @@ test('upload-logic.js on mp-weixin: init, choose, progress, results, cancel', as
   const loads = sandbox.calls.filter((call) => call.api === 'WXWebAssembly.instantiate');
   assert.deepEqual(
     loads.map((call) => call.options.path),
-    ['/static/ossup.wasm.br'],
-    'the core came from the code package path ossup.js names',
+    ['/miniprogram_npm/ossup/ossup.wasm.br'],
+    'the core came from where ossup/uni writes it into the output',
   );
 
   const first = sandbox.addFile('beach.jpg', 150 * 1024 + 3);
@@ -215,13 +189,3 @@ function initialStateSource(source) {
   assert.ok(match, 'initialState() returns an object literal');
   return `export default ${match[1]};`;
 }
-
-test('scripts/copy-ossup-wasm.mjs puts ossup.wasm.br where ossup.js loads it from', async () => {
-  const source = await readFile(path.join(UNIAPP, 'ossup.js'), 'utf8');
-  assert.match(source, /wasmPath: '\/static\/ossup\.wasm\.br'/);
-  const copier = await readFile(path.join(UNIAPP, 'scripts/copy-ossup-wasm.mjs'), 'utf8');
-  assert.match(copier, /'static', 'ossup\.wasm\.br'/);
-  const pkg = JSON.parse(await readFile(path.join(UNIAPP, 'package.json'), 'utf8'));
-  assert.equal(pkg.scripts.postinstall, 'node scripts/copy-ossup-wasm.mjs');
-  // Running it against an installed package is part of tests/node/pack-install.test.mjs.
-});

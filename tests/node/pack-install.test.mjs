@@ -105,7 +105,8 @@ test('every path package.json points at exists, and the exports cover node, brow
   for (const field of ['main', 'module', 'browser', 'types']) targets.push(manifest[field]);
   for (const target of targets) assert.ok(existsSync(path.join(installed, target)), `${target} exists`);
   const root = manifest.exports['.'];
-  assert.deepEqual(Object.keys(root.node), ['import', 'require']);
+  // webpack (server bundles) first: the ES module build, whose wasm it traces and emits.
+  assert.deepEqual(Object.keys(root.node), ['webpack', 'import', 'require']);
   assert.ok(root.browser && root.miniprogram && root.default && root.types);
   // Types for `import` and for `require` (a "types" before the "require" branch would give
   // CommonJS the ESM declarations; the type-declaration test below compiles both).
@@ -250,19 +251,20 @@ test('the type declarations compile against the installed package, through "expo
   }
 });
 
-test('the uni-app example copies ossup.wasm.br from the installed package into static/', async () => {
-  const scripts = path.join(project, 'scripts');
-  mkdirSync(scripts, { recursive: true });
-  copyFileSync(
-    path.join(ROOT, 'examples/uniapp/scripts/copy-ossup-wasm.mjs'),
-    path.join(scripts, 'copy-ossup-wasm.mjs'),
-  );
-  await node(['scripts/copy-ossup-wasm.mjs'], project);
-  assert.ok(
-    readFileSync(path.join(project, 'static', 'ossup.wasm.br')).equals(
-      readFileSync(path.join(installed, 'dist', 'ossup.wasm.br')),
-    ),
-  );
+test('the framework plugins load from the installed package: ossup/uni by `exports`, ossup/taro as Taro finds plugins', async () => {
+  // Taro resolves plugin names with the `resolve` package (no `exports`): a folder with an index.js.
+  assert.ok(existsSync(path.join(installed, 'taro', 'index.js')));
+  const script = `
+    const uni = require('ossup/uni');
+    const taro = require(require('node:path').join(process.cwd(), 'node_modules/ossup/taro'));
+    process.env.UNI_PLATFORM = 'mp-weixin';
+    const plugin = uni();
+    console.log(JSON.stringify({ taro: typeof taro, resolved: plugin.resolveId('ossup'), other: plugin.resolveId('vue') }));`;
+  const { stdout } = await node(['-e', script], project);
+  const { taro, resolved, other } = JSON.parse(stdout);
+  assert.equal(taro, 'function');
+  assert.equal(resolved, path.join(installed, 'dist', 'miniprogram.cjs'));
+  assert.equal(other, null);
 });
 
 // ---------------------------------------------------------------- WeChat's "Build npm"

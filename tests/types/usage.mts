@@ -28,6 +28,9 @@ const form: PostForm = buildPostForm({
 });
 const fields: Record<string, string> = form.fields;
 
+// The key's extension from the pinned type (issue 23): ….png whatever the file was called.
+const pngKey: string = post.objectKey({ prefix: 'users/42', name: 'a.html', contentType: 'image/png' });
+
 // ossup/post: the same form without custom conditions.
 const postForm: PostForm = post.buildPostForm({
   accessKeyId: 'STS.fake-id',

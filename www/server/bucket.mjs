@@ -1,26 +1,37 @@
-// A local, OSS-compatible bucket for tests and the demo: PostObject (V1/V4), header-signed
-// multipart upload (V1/V4), GET/HEAD, STS credentials, CORS, and fault hooks. It verifies
-// every signature itself (./oss-auth.mjs) and answers errors the way OSS does (./errors.mjs).
-// Path-style on one host: `${url}/` takes PostObject, `${url}/${key}` is the object
-// (DESIGN-NOTES "Endpoints and local servers"). See README.md beside this file.
+// A local, OSS-compatible bucket for tests and the demo: PostObject (V1/V4), PutObject,
+// multipart upload, GET (with Range)/HEAD/DELETE, header-signed or presigned (V1/V4), STS
+// credentials, CORS, and fault hooks. It verifies every signature itself (./oss-auth.mjs) and
+// answers errors the way OSS does (./errors.mjs). Virtual-hosted, path-style and custom-domain
+// addressing (./addressing.mjs); `${url}/${key}` is the object. See README.md beside this file.
 
 import http from 'node:http';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { drainBody } from './body.mjs';
-import { crc64Header } from './crc64.mjs';
+import { resolveAddress } from './addressing.mjs';
 import { isOssError, ossError } from './errors.mjs';
-import { applyLateFault, corruptCrc, createFaults, DROPPED, takeFault } from './faults.mjs';
-import { createContext, headerValue, sendEmpty, sendError, setCommonHeaders } from './http-context.mjs';
+import { createFaults, DROPPED } from './faults.mjs';
+import { createContext, sendEmpty, sendError, setCommonHeaders } from './http-context.mjs';
 import { handleAbort, handleComplete, handleInitiate, handleListParts, handleUploadPart } from './multipart.mjs';
-import { keyFromPath, validateObjectKey } from './object-key.mjs';
-import { createCredentialStore } from './oss-auth.mjs';
+import { handleDeleteObject, handleGetObject, handlePutObject } from './object-api.mjs';
+import { keyFromPath } from './object-key.mjs';
+import { createCredentialStore, V1_SUB_RESOURCES } from './oss-auth.mjs';
+import { BUCKET_ACLS } from './request-auth.mjs';
 import { handlePostObject } from './post-object.mjs';
 import { createStorage, diskError } from './storage.mjs';
 import { handleTestApi } from './test-api.mjs';
 
 export const DEFAULT_ACCESS_KEYS = Object.freeze({
   OSSUP_FAKE_ACCESS_KEY_ID: 'ossup-fake-access-key-secret-local-only',
+});
+
+/**
+ * A RAM user's key as an app server should sign forms with: oss:PutObject and nothing else, so
+ * OSS itself refuses a form a client extended with x-oss-object-acl or x-oss-tagging (those
+ * need oss:PutObjectAcl / oss:PutObjectTagging). The demo and the example server sign with it.
+ */
+export const UPLOADER_RAM_USER = Object.freeze({
+  accessKeyId: 'OSSUP_FAKE_UPLOADER_KEY_ID',
+  accessKeySecret: 'ossup-fake-uploader-secret-local-only',
+  policy: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:*/*'] }] },
 });
 
 const TEST_API_PREFIX = '/__ossup_test/';
@@ -32,9 +43,13 @@ export async function startBucketServer(options = {}) {
     bucket: 'ossup-local',
     region: 'cn-hangzhou',
     accessKeys: DEFAULT_ACCESS_KEYS,
+    ramUsers: {
+      [UPLOADER_RAM_USER.accessKeyId]: { secret: UPLOADER_RAM_USER.accessKeySecret, policy: UPLOADER_RAM_USER.policy },
+    },
     testMode: false,
     maxSkewMs: 15 * 60 * 1000, // oss-spec §2, §1c
     log: false,
+    bucketAcl: 'public-read', // the demo bucket: anyone may GET, only signed requests write
     maxLogEntries: 10_000,
     headersTimeoutMs: 60_000,
     bodyTimeoutMs: 60_000,
@@ -42,6 +57,8 @@ export async function startBucketServer(options = {}) {
     ...options,
   };
   if (!config.root) throw new TypeError('startBucketServer: options.root (a directory) is required');
+  if (!BUCKET_ACLS.has(config.bucketAcl))
+    throw new TypeError(`startBucketServer: bucketAcl must be one of ${[...BUCKET_ACLS].join(', ')}`);
 
   const clock = { offsetMs: 0 };
   const now = () => Date.now() + clock.offsetMs;
@@ -49,7 +66,7 @@ export async function startBucketServer(options = {}) {
     config,
     now,
     storage: await createStorage(path.resolve(config.root)),
-    credentials: createCredentialStore({ accessKeys: config.accessKeys, now }),
+    credentials: createCredentialStore({ accessKeys: config.accessKeys, ramUsers: config.ramUsers, now }),
     faults: createFaults({ enabled: config.testMode }),
     requests: [],
     clock,
@@ -165,41 +182,53 @@ async function handleRequest(app, req, res) {
 
 // ---------------------------------------------------------------- routing
 
+// Sub-resources this server has no handler for (ACL, tagging, append, symlink, response-*
+// overrides, …): refused rather than silently served as a plain object call.
+const UNHANDLED_SUB_RESOURCES = [...V1_SUB_RESOURCES].filter(
+  (name) => !['uploadId', 'uploads', 'partNumber', 'security-token', 'objectMeta'].includes(name),
+);
+
 async function route(ctx) {
-  const { req, pathname, query } = ctx;
+  const { app, req, pathname, query } = ctx;
   if (req.method === 'OPTIONS') return handlePreflight(ctx);
   if (pathname.startsWith(TEST_API_PREFIX)) return handleTestApi(ctx);
-  if (pathname === '/') {
+  const address = resolveAddress(ctx, app.config.bucket);
+  if (address.path === '/') {
     ctx.entry.op = req.method === 'POST' ? 'PostObject' : 'BucketOperation';
     if (req.method === 'POST') return handlePostObject(ctx);
     throw ossError('NotImplemented', {
       message: 'Bucket-level operations (ListObjects, …) are not implemented by the local bucket server.',
     });
   }
-  const key = keyFromPath(pathname);
+  const key = keyFromPath(address.path);
   ctx.entry.key = key;
-  switch (req.method) {
-    case 'POST':
-      if (query.has('uploads')) return handleInitiate(ctx, key);
-      if (query.has('uploadId')) return handleComplete(ctx, key);
-      break;
-    case 'PUT':
-      if (query.has('uploadId') || query.has('partNumber')) return handleUploadPart(ctx, key);
-      break;
-    case 'DELETE':
-      if (query.has('uploadId')) return handleAbort(ctx, key);
-      break;
-    case 'GET':
-      if (query.has('uploadId')) return handleListParts(ctx, key);
-      return handleGetObject(ctx, key);
-    case 'HEAD':
-      return handleGetObject(ctx, key);
-    default:
-      throw ossError('MethodNotAllowed');
+  const unhandled = UNHANDLED_SUB_RESOURCES.find((name) => query.has(name));
+  if (unhandled === undefined && ctx.headers['x-oss-copy-source'] === undefined) {
+    switch (req.method) {
+      case 'POST':
+        if (query.has('uploads')) return handleInitiate(ctx, key);
+        if (query.has('uploadId')) return handleComplete(ctx, key);
+        break;
+      case 'PUT':
+        if (query.has('uploadId') || query.has('partNumber')) return handleUploadPart(ctx, key);
+        return handlePutObject(ctx, key);
+      case 'DELETE':
+        if (query.has('uploadId')) return handleAbort(ctx, key);
+        return handleDeleteObject(ctx, key);
+      case 'GET':
+        if (query.has('uploadId')) return handleListParts(ctx, key);
+        if (query.has('objectMeta')) break;
+        return handleGetObject(ctx, key);
+      case 'HEAD':
+        return handleGetObject(ctx, key, { metaOnly: query.has('objectMeta') });
+      default:
+        throw ossError('MethodNotAllowed');
+    }
   }
   ctx.entry.op = 'Unsupported';
+  const what = unhandled !== undefined ? `the ?${unhandled} sub-resource` : 'x-oss-copy-source (CopyObject)';
   throw ossError('NotImplemented', {
-    message: `${req.method} on an object without a multipart sub-resource (PutObject, DeleteObject, …) is not implemented by the local bucket server.`,
+    message: `${req.method} with ${what} is not implemented by the local bucket server.`,
   });
 }
 
@@ -209,48 +238,4 @@ function handlePreflight(ctx) {
   res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '*');
   res.setHeader('Access-Control-Max-Age', '600');
   sendEmpty(ctx, 200);
-}
-
-// ---------------------------------------------------------------- GET / HEAD
-
-async function handleGetObject(ctx, key) {
-  const { app, req, res } = ctx;
-  ctx.entry.op = req.method === 'HEAD' ? 'HeadObject' : 'GetObject';
-  await drainBody(req);
-  validateObjectKey(key);
-  const opened = await app.storage.openObject(key);
-  if (!opened) throw ossError('NoSuchKey', { extra: { Key: key } });
-  const { meta, handle } = opened;
-  let streaming = false;
-  try {
-    const fault = takeFault(ctx, { key });
-    await applyLateFault(ctx, fault);
-    res.setHeader('Content-Type', headerValue(meta.contentType));
-    res.setHeader('Content-Length', meta.size);
-    res.setHeader('ETag', `"${meta.etag}"`);
-    res.setHeader(
-      'x-oss-hash-crc64ecma',
-      fault?.action === 'corrupt' ? crc64Header(corruptCrc(meta.crc64)) : meta.crc64,
-    );
-    res.setHeader('Last-Modified', new Date(meta.lastModified).toUTCString());
-    res.setHeader('x-oss-object-type', meta.objectType);
-    res.setHeader('x-oss-storage-class', 'Standard');
-    const optional = {
-      'Cache-Control': meta.cacheControl,
-      'Content-Disposition': meta.contentDisposition,
-      'Content-Encoding': meta.contentEncoding,
-      Expires: meta.expires,
-    };
-    for (const [name, value] of Object.entries(optional))
-      if (value !== undefined) res.setHeader(name, headerValue(value));
-    for (const [name, value] of Object.entries(meta.userMeta ?? {}))
-      res.setHeader(`x-oss-meta-${name}`, headerValue(value));
-    res.statusCode = 200;
-    if (req.method === 'HEAD') return res.end();
-    streaming = true;
-    // The read stream closes the handle when it ends or is destroyed with the response.
-    pipeline(handle.createReadStream(), res).catch(() => {});
-  } finally {
-    if (!streaming) await handle.close();
-  }
 }

@@ -6,8 +6,13 @@
 //   POST /api/sts          {}                          → { accessKeyId, accessKeySecret, securityToken,
 //                                                          expiration, bucket, region, endpoint, keyPrefix }
 //   GET  /api/config                                   → what the page needs to know before uploading
+//
+// STS credentials carry a session policy (uploadSessionPolicy) that confines them to the
+// visitor's prefix and the actions an upload needs; they cannot limit size or type, which only
+// a server-signed form does (docs/security.md).
 import { bucketUrl, buildPostForm, normalizePrefix, objectKey } from '../../pkg/dist/node.mjs';
-import { ensureSession, HttpError, readJson, sendJson } from './http-util.mjs';
+import { ensureSession, HttpError, readJson, sendJson, sessionFolder } from './http-util.mjs';
+import { createRateLimiter } from './rate-limit.mjs';
 
 export const MAX_FILE_SIZE = 200 * 1024 * 1024;
 // Images and videos only. SVG is left out on purpose: served from the bucket it can run script.
@@ -24,6 +29,28 @@ export const ALLOWED_TYPES = Object.freeze([
   'video/webm',
 ]);
 const MAX_EXPIRES_IN = 600; // seconds: a leaked form is useless after 10 minutes
+const STS_DURATION = 900; // seconds: the shortest AssumeRole allows
+
+/**
+ * The RAM policy an uploader's STS credentials get (AssumeRole's `Policy`): write, abort and
+ * list parts under `prefix` only, and read there for the uploader's HEAD after a lost response.
+ * oss:PutObject covers PostObject, InitiateMultipartUpload, UploadPart and Complete.
+ */
+export function uploadSessionPolicy({ bucket, prefix }) {
+  const folder = normalizePrefix(prefix);
+  if (!folder || /[*?]/.test(folder))
+    throw new TypeError(`uploadSessionPolicy: unusable prefix ${JSON.stringify(prefix)}`);
+  return {
+    Version: '1',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts', 'oss:GetObject'],
+        Resource: [`acs:oss:*:*:${bucket}/${folder}*`],
+      },
+    ],
+  };
+}
 
 function checkUploadRequest(body, { maxFileSize, allowedTypes }) {
   const { name, size, contentType } = body;
@@ -33,6 +60,9 @@ function checkUploadRequest(body, { maxFileSize, allowedTypes }) {
   }
   if (typeof name !== 'string' || name.length > 1024)
     throw new HttpError(400, 'INVALID_NAME', 'The file name must be text of at most 1024 characters.');
+  // A lone surrogate cannot become UTF-8, so it cannot be part of an object key.
+  if (!name.isWellFormed())
+    throw new HttpError(400, 'INVALID_NAME', 'The file name has broken Unicode (half of an emoji or similar).');
   if (!Number.isSafeInteger(size) || size < 1)
     throw new HttpError(400, 'INVALID_SIZE', 'The file size must be a whole number of bytes, at least 1.');
   if (size > maxFileSize) {
@@ -53,7 +83,10 @@ function checkUploadRequest(body, { maxFileSize, allowedTypes }) {
   return { name, size, contentType: type };
 }
 
-/** The signing configuration from the environment: a real bucket, or null for a local one. */
+/**
+ * The signing configuration from the environment: a real bucket, or null for a local one; with
+ * OSSUP_ROLE_ARN also `sts: { roleArn, roleSessionName, endpoint }` for AssumeRole.
+ */
 export function bucketFromEnv(env = process.env) {
   if (!env.OSSUP_BUCKET) return null;
   const missing = ['OSSUP_REGION', 'OSSUP_ACCESS_KEY_ID', 'OSSUP_ACCESS_KEY_SECRET'].filter((name) => !env[name]);
@@ -64,6 +97,14 @@ export function bucketFromEnv(env = process.env) {
     endpoint: env.OSSUP_ENDPOINT || undefined,
     accessKeyId: env.OSSUP_ACCESS_KEY_ID,
     accessKeySecret: env.OSSUP_ACCESS_KEY_SECRET,
+    // STS for a real bucket: the RAM role AssumeRole hands out (examples/server/assume-role.mjs).
+    ...(env.OSSUP_ROLE_ARN && {
+      sts: {
+        roleArn: env.OSSUP_ROLE_ARN,
+        roleSessionName: env.OSSUP_ROLE_SESSION_NAME || 'ossup-upload',
+        endpoint: env.OSSUP_STS_ENDPOINT || `sts.${env.OSSUP_REGION.replace(/^oss-/, '')}.aliyuncs.com`,
+      },
+    }),
   };
 }
 
@@ -71,8 +112,10 @@ const formatMb = (bytes) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024
 
 /**
  * A node:http handler for the routes above. `prefixFor(req)` chooses the folder a visitor may
- * upload into (default `demo/<session id>`); `issueSts()` returns temporary credentials (the
- * local bucket server's; real Aliyun needs an AssumeRole call, which this demo does not make).
+ * upload into (default `demo/<folder derived from the signed session cookie>`);
+ * `issueSts({ policy, durationSeconds, sessionName })` returns temporary credentials limited by
+ * `policy` (the local bucket's issueSts, or AssumeRole: examples/server/assume-role.mjs).
+ * `rateLimit`: { capacity, refillPerSecond } per prefix for the two POST routes (429 past it).
  * `log`: a function receiving one line per request — never fields, keys or secrets.
  */
 export function createCredentialServer(options) {
@@ -83,10 +126,12 @@ export function createCredentialServer(options) {
     accessKeyId,
     accessKeySecret,
     issueSts,
-    prefixFor = (req) => `demo/${req.ossupSession}`,
+    prefixFor = (req) => `demo/${sessionFolder(req.ossupSession)}`,
     maxFileSize = MAX_FILE_SIZE,
     allowedTypes = ALLOWED_TYPES,
     expiresIn = MAX_EXPIRES_IN,
+    rateLimit = { capacity: 60, refillPerSecond: 1 },
+    local = false,
     log = () => {},
   } = options;
   for (const [name, value] of Object.entries({ bucket, region, accessKeyId, accessKeySecret })) {
@@ -94,10 +139,23 @@ export function createCredentialServer(options) {
   }
   const host = bucketUrl({ bucket, region, endpoint });
   const limits = { maxFileSize, allowedTypes };
+  const take = createRateLimiter(rateLimit);
+
+  function limitRate(req) {
+    const wait = take(prefixFor(req));
+    if (wait > 0) {
+      throw new HttpError(429, 'TOO_MANY_REQUESTS', `Too many upload requests; try again in ${wait} s.`, {
+        'Retry-After': String(wait),
+      });
+    }
+  }
 
   async function uploadForm(req) {
     const request = checkUploadRequest(await readJson(req), limits);
-    const key = objectKey({ prefix: prefixFor(req), name: request.name });
+    limitRate(req);
+    // The extension comes from the type the form pins, never from the client's file name
+    // (`a.html` sent as image/png is stored as ….png).
+    const key = objectKey({ prefix: prefixFor(req), name: request.name, contentType: request.contentType });
     const { fields, expiration } = buildPostForm({
       accessKeyId,
       accessKeySecret,
@@ -117,10 +175,16 @@ export function createCredentialServer(options) {
       throw new HttpError(
         501,
         'STS_NOT_AVAILABLE',
-        'STS mode is only available with the local bucket. For a real bucket your server would call Aliyun STS AssumeRole, which this demo does not do: use "server-signed form" instead (see docs/demo.md).',
+        'STS is not configured: with a real bucket set OSSUP_ROLE_ARN so the server can call AssumeRole (see docs/demo.md), or use "server-signed form".',
       );
     }
-    const credentials = await issueSts();
+    limitRate(req);
+    const keyPrefix = normalizePrefix(prefixFor(req));
+    const credentials = await issueSts({
+      policy: uploadSessionPolicy({ bucket, prefix: keyPrefix }),
+      durationSeconds: STS_DURATION,
+      sessionName: keyPrefix,
+    });
     return {
       accessKeyId: credentials.accessKeyId,
       accessKeySecret: credentials.accessKeySecret,
@@ -129,7 +193,7 @@ export function createCredentialServer(options) {
       bucket,
       region,
       endpoint: host,
-      keyPrefix: normalizePrefix(prefixFor(req)),
+      keyPrefix,
     };
   }
 
@@ -137,7 +201,7 @@ export function createCredentialServer(options) {
     bucket,
     region,
     host,
-    local: Boolean(issueSts),
+    local,
     sts: Boolean(issueSts),
     maxFileSize,
     allowedTypes,
@@ -155,7 +219,7 @@ export function createCredentialServer(options) {
     let status = 200;
     let code;
     try {
-      ensureSession(req, res);
+      if (!options.prefixFor) ensureSession(req, res); // the demo's visitors; an app server has its own login
       const handler = routes[route];
       if (!handler) {
         const known = Object.keys(routes).find((r) => r.endsWith(` ${path}`));
@@ -171,7 +235,7 @@ export function createCredentialServer(options) {
       }
       status = error.status;
       code = error.code;
-      if (!res.headersSent) sendJson(res, error.status, { code: error.code, message: error.message });
+      if (!res.headersSent) sendJson(res, error.status, { code: error.code, message: error.message }, error.headers);
     }
     log(`${route} → ${status}${code ? ` ${code}` : ''}`);
   };

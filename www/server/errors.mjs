@@ -35,6 +35,9 @@ export const ERRORS = {
   AnonymousWriteDenied: E(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.', '0003-00000905', 'report'),
   BadCallback: E(400, 'InvalidArgument', 'The callback configuration is not valid.', UNKNOWN_EC, 'none'), // §4
   BadObjectAcl: E(400, 'InvalidArgument', 'no such bucket access control exists', UNKNOWN_EC, 'none'),
+  BadStorageClass: E(400, 'InvalidArgument', 'Invalid storage class: Standard, IA, Archive, ColdArchive or DeepColdArchive.', UNKNOWN_EC, 'none'),
+  BadTagging: E(400, 'InvalidArgument', 'Invalid tagging: at most 10 tags written as k1=v1&k2=v2.', UNKNOWN_EC, 'none'),
+  BadEncryption: E(400, 'InvalidEncryptionAlgorithmError', 'The encryption request you specified is not valid. Supported value: AES256/KMS/SM4.', UNKNOWN_EC, 'none'),
 
   // --- Policy (oss-spec §1a) ---
   PolicyBadJson: E(400, 'InvalidPolicyDocument', 'Invalid Policy: Invalid JSON.', UNKNOWN_EC, 'none'),
@@ -53,6 +56,8 @@ export const ERRORS = {
   PolicyConditionType: E(400, 'InvalidPolicyDocument', 'Invalid Policy: A condition value has the wrong type.', '0006-00000224', 'ec-doc'),
   PolicyExpired: E(403, 'AccessDenied', 'Invalid according to Policy: Policy expired.', '0006-00000213', 'spec'),
   PolicyConditionFailed: E(403, 'AccessDenied', 'Invalid according to Policy: Policy Condition failed.', '0006-00000227', 'spec'),
+  // The EC page says only "a field named in conditions is not in the form"; status and Code as for -227.
+  PolicyFieldNotInForm: E(403, 'AccessDenied', 'Invalid according to Policy: Policy Condition failed: a field in the conditions is not in the form.', '0006-00000226', 'ec-doc'),
   // oss-spec §1d: both directions of content-length-range carry Code EntityTooLarge; the EC tells them apart.
   EntityTooLarge: E(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', '0006-00000003', 'spec'),
   EntityBelowMin: E(400, 'EntityTooLarge', 'Your proposed upload is smaller than the minimum allowed size.', '0006-00000004', 'spec'),
@@ -68,12 +73,22 @@ export const ERRORS = {
   RequestTimeTooSkewed: E(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', '0002-00000504', 'report'),
   RequestExpired: E(403, 'AccessDenied', 'Request has expired: x-oss-date is more than 7 days old.', UNKNOWN_EC, 'none'), // §1c validity ≤ 7 days
   BadRequestDate: E(403, 'AccessDenied', 'Invalid or missing date: send x-oss-date (or Date) in the required format.', '0002-00000502', 'ec-doc'),
+  // Aliyun EC page 0003-00000301: denied by the session policy the STS token was issued with (ram-policy.mjs).
+  StsPolicyDenied: E(403, 'AccessDenied', "Access denied by authorizer's policy.", '0003-00000301', 'ec-doc'),
   MissingAuthorization: E(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.', '0003-00000905', 'report'),
   BadAuthorization: E(400, 'InvalidArgument', 'Authorization header is invalid.', UNKNOWN_EC, 'none'),
   BadHeaderCredential: E(400, 'InvalidArgument', 'Invalid Credential in Authorization header.', '0002-00000213', 'ec-doc'), // §3
   EmptyAdditionalHeader: E(400, 'InvalidArgument', 'AdditionalHeaders contains an empty entry.', '0002-00000210', 'spec'), // §3
   MissingContentSha256: E(400, 'InvalidArgument', 'Missing required header for this request: x-oss-content-sha256.', UNKNOWN_EC, 'none'), // §3
   ContentSha256Mismatch: E(400, 'InvalidArgument', 'x-oss-content-sha256 does not match the request body.', UNKNOWN_EC, 'none'),
+  // Presigned URLs: Aliyun EC pages 0002-00000069 (expired, V1 Expires and V4 x-oss-expires), -070 (bad expiry), -235 (before x-oss-date − 15 min).
+  PresignFieldMissing: E(403, 'AccessDenied', 'A query-string signature parameter is missing.', UNKNOWN_EC, 'none'),
+  PresignBadExpires: E(403, 'AccessDenied', 'The expiration time in the signed URL is invalid.', '0002-00000070', 'ec-doc'),
+  PresignExpired: E(403, 'AccessDenied', 'Request has expired.', '0002-00000069', 'ec-doc'),
+  PresignNotYetValid: E(403, 'AccessDenied', 'The signed URL is not valid yet: x-oss-date is more than 15 minutes in the future.', '0002-00000235', 'ec-doc'),
+  QuerySignatureDoesNotMatch: E(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', UNKNOWN_EC, 'none'),
+  // Anonymous requests where the bucket or object ACL does not allow them.
+  AnonymousAccessDenied: E(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.', '0003-00000905', 'report'),
 
   // --- Object keys (oss-spec §6) ---
   KeyEmpty: E(400, 'InvalidObjectName', 'The Object name can not be empty.', '0016-00000001', 'spec'),
@@ -91,6 +106,10 @@ export const ERRORS = {
   EntityTooSmall: E(400, 'EntityTooSmall', 'Your proposed upload smaller than the minimum allowed size.', UNKNOWN_EC, 'none'),
   MalformedXML: E(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.', UNKNOWN_EC, 'none'),
   InvalidDigest: E(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', UNKNOWN_EC, 'none'),
+  // Aliyun EC pages 0017-00000502 (Content-MD5 not a base64 MD5) and 0017-00000503 (does not match the body); both Code InvalidDigest.
+  ContentMd5Malformed: E(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', '0017-00000502', 'ec-doc'),
+  ContentMd5Mismatch: E(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.', '0017-00000503', 'ec-doc'),
+  InvalidRange: E(416, 'InvalidRange', 'The requested range cannot be satisfied.', UNKNOWN_EC, 'none'),
   CallbackFailed: E(203, 'CallbackFailed', 'Callback failed.', UNKNOWN_EC, 'none'), // §4: object stored, callback failed
 
   // --- Everything else ---

@@ -18,6 +18,9 @@ export const FAULT_OPS = new Set([
   'ListParts',
   'GetObject',
   'HeadObject',
+  'GetObjectMeta',
+  'PutObject',
+  'DeleteObject',
 ]);
 
 export const FAULT_ACTIONS = new Set(['status', 'drop-before', 'drop-after', 'delay', 'expire-token', 'corrupt']);

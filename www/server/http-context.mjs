@@ -126,6 +126,9 @@ export function sendError(ctx, error) {
   res.setHeader('Content-Type', 'application/xml');
   res.setHeader('x-oss-ec', error.ec);
   res.setHeader('Content-Length', Buffer.byteLength(body));
+  // A HEAD answer has no body: OSS puts the error document, base64, in x-oss-err (oss2 and
+  // alibabacloud-oss-v2 read the Code from there).
+  if (req.method === 'HEAD') res.setHeader('x-oss-err', Buffer.from(body).toString('base64'));
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 

@@ -1,15 +1,19 @@
 // Small HTTP helpers for the demo's app server (credential API and static files): JSON answers,
 // bounded JSON bodies, and the per-browser session cookie that picks each visitor's key prefix.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_COOKIE = 'ossup_demo_session';
 const SESSION_ID = /^[0-9a-f]{16}$/;
+// Made at start: the server alone can mint a session cookie, and cookies of an earlier run are replaced.
+const SESSION_SECRET = randomBytes(32);
+const sessionMac = (label, id) => createHmac('sha256', SESSION_SECRET).update(`${label}\n${id}`).digest();
 
 export class HttpError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, headers = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.headers = headers;
   }
 }
 
@@ -56,18 +60,36 @@ export async function readJson(req, maxBytes = 16 * 1024) {
 }
 
 /**
- * This browser's session id (16 hex digits) from its cookie, or a new one announced with
- * Set-Cookie. Remembered on `req` so every handler of one request sees the same id.
+ * This browser's session id (16 hex digits) from its cookie `<id>.<HMAC>`, or a new one announced
+ * with Set-Cookie: a cookie the server did not sign is replaced, so nobody picks their session.
+ * Remembered on `req` so every handler of one request sees the same id.
  */
 export function ensureSession(req, res) {
   if (req.ossupSession) return req.ossupSession;
   const cookies = String(req.headers.cookie || '').split(';');
   const found = cookies.map((c) => c.trim().split('=')).find(([name]) => name === SESSION_COOKIE);
-  let id = found && SESSION_ID.test(found[1] || '') ? found[1] : null;
-  if (!id) {
-    id = randomBytes(8).toString('hex');
-    res.appendHeader('Set-Cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400`);
+  const [id, mac] = String(found?.[1] ?? '').split('.');
+  let valid = false;
+  if (SESSION_ID.test(id ?? '') && mac) {
+    // Compared as text: base64url has several spellings of the same bytes, the cookie only one.
+    const expected = Buffer.from(sessionMac('cookie', id).toString('base64url'));
+    const given = Buffer.from(mac);
+    valid = given.length === expected.length && timingSafeEqual(given, expected);
   }
-  req.ossupSession = id;
-  return id;
+  let session = valid ? id : null;
+  if (!session) {
+    session = randomBytes(8).toString('hex');
+    const value = `${session}.${sessionMac('cookie', session).toString('base64url')}`;
+    res.appendHeader('Set-Cookie', `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400`);
+  }
+  req.ossupSession = session;
+  return session;
+}
+
+/**
+ * The session's folder name (16 hex digits), derived one-way from the session id: object keys
+ * are shared in URLs, and must not reveal the cookie that acts as that visitor.
+ */
+export function sessionFolder(sessionId) {
+  return sessionMac('folder', sessionId).toString('hex').slice(0, 16);
 }

@@ -5,13 +5,14 @@
 //   node www/server/main.mjs [--port 8080] [--root .data/bucket] [--bucket-port 0] [--test-mode] [--quiet]
 //
 // With OSSUP_BUCKET, OSSUP_REGION, OSSUP_ACCESS_KEY_ID and OSSUP_ACCESS_KEY_SECRET set (and
-// optionally OSSUP_ENDPOINT) the page uploads to that real bucket instead; see docs/demo.md.
+// optionally OSSUP_ENDPOINT) the page uploads to that real bucket instead, and with OSSUP_ROLE_ARN
+// its STS mode calls AssumeRole (examples/server/assume-role.mjs); see docs/demo.md.
 import http from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_ACCESS_KEYS, startBucketServer } from './bucket.mjs';
+import { startBucketServer, UPLOADER_RAM_USER } from './bucket.mjs';
 import { bucketFromEnv, createCredentialServer } from './credentials.mjs';
 import { bucketUrl as bucketUrlOf } from '../../pkg/dist/node.mjs';
 import { ensureSession, sendJson } from './http-util.mjs';
@@ -59,17 +60,23 @@ export async function startDemo({
   let signing;
   if (realBucket) {
     signing = { ...realBucket };
+    if (realBucket.sts) {
+      const { createAssumeRole } = await import('../../examples/server/assume-role.mjs');
+      signing.issueSts = createAssumeRole({ ...realBucket, ...realBucket.sts });
+    }
   } else {
     await mkdir(root, { recursive: true });
     bucketServer = await startBucketServer({ root, host, port: bucketPort, testMode, log: log === true });
-    const [accessKeyId, accessKeySecret] = Object.entries(DEFAULT_ACCESS_KEYS)[0];
+    // Forms are signed with an upload-only RAM user's key, as production should be (bucket.mjs).
+    const { accessKeyId, accessKeySecret } = UPLOADER_RAM_USER;
     signing = {
       bucket: bucketServer.bucket,
       region: bucketServer.region,
       endpoint: bucketServer.url,
       accessKeyId,
       accessKeySecret,
-      issueSts: () => bucketServer.issueSts({ ttlSeconds: 900 }),
+      issueSts: (options) => bucketServer.issueSts(options),
+      local: true,
     };
   }
 
@@ -155,7 +162,8 @@ async function main() {
       `  local bucket "${demo.bucketServer.bucket}" at ${demo.bucketUrl} (files in ${demo.bucketServer.root}${mode})`,
     );
   } else {
-    console.log(`  real bucket ${demo.bucketUrl}: server-signed forms only (STS needs AssumeRole, see docs/demo.md)`);
+    const sts = realBucket.sts ? `STS through AssumeRole on ${realBucket.sts.roleArn}` : 'no STS (set OSSUP_ROLE_ARN)';
+    console.log(`  real bucket ${demo.bucketUrl}: server-signed forms, ${sts}`);
   }
   console.log('  Ctrl-C to stop');
   for (const signal of ['SIGINT', 'SIGTERM']) {

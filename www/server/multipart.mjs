@@ -12,28 +12,16 @@ import { applyLateFault, corruptCrc, takeFault } from './faults.mjs';
 import { sendEmpty, sendXml } from './http-context.mjs';
 import { MAX_OBJECT_BYTES, objectHeadersFrom, userMetaFrom } from './object-meta.mjs';
 import { pathFromKey, validateObjectKey } from './object-key.mjs';
-import { verifyHeaderAuth } from './oss-auth.mjs';
-import { parseCompleteMultipartUpload } from './xml.mjs';
+import { authenticate } from './request-auth.mjs';
+import { parseCompleteMultipartUpload, xmlDate } from './xml.mjs';
 
 const MIN_PART_BYTES = 100 * 1024; // oss-spec §3: every part but the last ≥ 100 KB
 const MAX_PART_NUMBER = 10000; // oss-spec §3
 const MAX_XML_BODY_BYTES = 2 * 1024 * 1024;
 
-/** Verify the Authorization header of a multipart call (oss-spec §2, §3). */
+/** Verify the signature of a multipart call (oss-spec §2, §3; header or presigned URL). */
 function authenticateHeaders(ctx, key) {
-  const { app } = ctx;
-  return verifyHeaderAuth(
-    {
-      method: ctx.req.method,
-      headers: ctx.headers,
-      key,
-      query: ctx.queryList,
-      queryBytes: ctx.queryBytes,
-      bucket: app.config.bucket,
-      region: app.config.region,
-    },
-    { credentials: app.credentials, now: () => ctx.receivedAt, maxSkewMs: app.config.maxSkewMs },
-  );
+  return authenticate(ctx, key);
 }
 
 function objectInfoFromHeaders(ctx) {
@@ -146,6 +134,10 @@ export async function handleComplete(ctx, key) {
   authenticateHeaders(ctx, key);
   const text = await readBodyText(ctx.req, MAX_XML_BODY_BYTES);
   if (text === null) throw ossError('MalformedXML');
+  const md5 = headers['content-md5']?.trim(); // like UploadPart: a damaged part list is refused
+  if (md5 !== undefined && md5 !== createHash('md5').update(text, 'utf8').digest('base64')) {
+    throw ossError('InvalidDigest');
+  }
   const completeAll = headers['x-oss-complete-all']?.toLowerCase() === 'yes'; // §3: no body
   const listed = completeAll ? null : parseCompleteMultipartUpload(text);
   listed?.forEach(({ partNumber }, i) => {
@@ -298,7 +290,7 @@ export async function handleListParts(ctx, key) {
       'Part',
       [
         ['PartNumber', String(part.partNumber)],
-        ['LastModified', new Date(part.lastModified).toISOString()],
+        ['LastModified', xmlDate(part.lastModified)],
         ['ETag', `"${part.etag}"`],
         ['HashCrc64ecma', part.crc64],
         ['Size', String(part.size)],

@@ -5,6 +5,7 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ossError } from './errors.mjs';
+import { enforceSessionPolicy, parseRamPolicy } from './ram-policy.mjs';
 
 /**
  * oss-spec §2: the sub-resources that enter the V1 CanonicalizedResource — oss2 2.19.1
@@ -38,24 +39,62 @@ const V4_MAX_AGE_MS = 7 * 24 * 3600 * 1000; // oss-spec §1c: validity at most 7
 // ---------------------------------------------------------------- credentials
 
 /**
- * Permanent keys (id → secret) plus STS credentials issued by this server.
- * `lookup` applies the STS rules of oss-spec §1b/§1d and returns the secret to verify with.
+ * Permanent keys (id → secret) plus STS credentials issued by this server. STS credentials are
+ * sealed, like Aliyun's: the token carries its AccessKeyId, expiry and session policy under an
+ * HMAC key made at start, and the secret is derived from the id, so the server keeps nothing per
+ * token (no store to grow or purge) and an old token is still recognised as expired.
+ * `lookup` applies the STS rules of oss-spec §1b/§1d and returns the secret to verify with;
+ * `authorize` applies the token's session policy (./ram-policy.mjs) to a verified request.
  */
-export function createCredentialStore({ accessKeys, now }) {
-  const permanent = new Map(Object.entries(accessKeys));
-  const temporary = new Map(); // accessKeyId → { accessKeySecret, securityToken, expiresAt }
+export function createCredentialStore({ accessKeys, ramUsers = {}, now }) {
+  // RAM users: permanent keys with a policy of their own, as an app server's upload key should be.
+  const ramUserPolicies = new Map(
+    Object.entries(ramUsers).map(([accessKeyId, { policy }]) => [accessKeyId, parseRamPolicy(policy)]),
+  );
+  const permanent = new Map([
+    ...Object.entries(accessKeys),
+    ...Object.entries(ramUsers).map(([accessKeyId, { secret }]) => [accessKeyId, secret]),
+  ]);
+  const sealKey = randomBytes(32);
+  const seal = (label, text) => hmac('sha256', sealKey, `${label}\n${text}`);
+  const idTag = (nonce) => seal('id', nonce).toString('hex').slice(0, 16);
+  const secretOf = (accessKeyId) => `ossup-fake-sts-secret-${seal('secret', accessKeyId).toString('hex').slice(0, 32)}`;
+  const TOKEN_PREFIX = 'ossupFakeStsToken/';
 
-  function issueSts({ ttlSeconds = 900 } = {}) {
-    const expiresAt = now() + ttlSeconds * 1000;
-    const credentials = {
-      accessKeyId: `STS.ossupFake${randomBytes(9).toString('hex')}`,
-      accessKeySecret: `ossup-fake-sts-secret-${randomBytes(16).toString('hex')}`,
+  /** `policy`: a RAM policy document (object or JSON), as AssumeRole's Policy; none = no limits. */
+  function issueSts({ durationSeconds, ttlSeconds = 900, policy } = {}) {
+    const seconds = durationSeconds ?? ttlSeconds;
+    if (!(Number.isFinite(seconds) && seconds > 0)) throw new TypeError('issueSts: durationSeconds must be positive');
+    const document = policy === undefined ? undefined : parseRamPolicy(policy).document;
+    const expiresAt = now() + seconds * 1000;
+    const nonce = randomBytes(9).toString('hex');
+    const accessKeyId = `STS.ossupFake${nonce}${idTag(nonce)}`;
+    const payload = Buffer.from(JSON.stringify({ id: accessKeyId, exp: expiresAt, policy: document })).toString(
+      'base64',
+    );
+    return {
+      accessKeyId,
+      accessKeySecret: secretOf(accessKeyId),
       // Real tokens are long standard base64 (with + / =); so is this one, to exercise escaping.
-      securityToken: `ossupFakeStsToken/${randomBytes(96).toString('base64')}`,
+      securityToken: `${TOKEN_PREFIX}${payload}.${seal('token', payload).toString('base64')}`,
       expiration: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
-    temporary.set(credentials.accessKeyId, { ...credentials, expiresAt });
-    return credentials;
+  }
+
+  function isIssuedId(accessKeyId) {
+    const match = /^STS\.ossupFake([0-9a-f]{18})([0-9a-f]{16})$/.exec(String(accessKeyId));
+    return Boolean(match) && safeEqual(match[2], idTag(match[1]));
+  }
+
+  /** The token's { id, exp, policy } if this server sealed it for `accessKeyId`, else null. */
+  function openToken(accessKeyId, securityToken) {
+    const text = String(securityToken);
+    const dot = text.lastIndexOf('.');
+    if (!text.startsWith(TOKEN_PREFIX) || dot < 0) return null;
+    const payload = text.slice(TOKEN_PREFIX.length, dot);
+    if (!safeEqual(text.slice(dot + 1), seal('token', payload).toString('base64'))) return null;
+    const claims = JSON.parse(Buffer.from(payload, 'base64').toString('utf8'));
+    return claims.id === accessKeyId ? claims : null;
   }
 
   /** `atMs`: when the request arrived; STS expiry is judged then, not after a long body. */
@@ -67,20 +106,34 @@ export function createCredentialStore({ accessKeys, now }) {
       if (hasToken) throw ossError('InvalidStsAccessKeyId', { extra: { OSSAccessKeyId: accessKeyId } });
       return permanent.get(accessKeyId);
     }
-    const sts = temporary.get(accessKeyId);
-    if (!sts) {
+    if (!isIssuedId(accessKeyId)) {
       throw ossError(hasToken ? 'InvalidStsAccessKeyId' : 'InvalidAccessKeyId', {
         extra: { OSSAccessKeyId: accessKeyId },
       });
     }
     // oss-spec §1d: a missing STS token reads as an unknown AccessKeyId.
     if (!hasToken) throw ossError('InvalidAccessKeyId', { extra: { OSSAccessKeyId: accessKeyId } });
-    if (!safeEqual(securityToken, sts.securityToken)) throw ossError('InvalidSecurityToken');
-    if (atMs > sts.expiresAt) throw ossError('SecurityTokenExpired');
-    return sts.accessKeySecret;
+    const claims = openToken(accessKeyId, securityToken);
+    if (!claims) throw ossError('InvalidSecurityToken');
+    if (atMs > claims.exp) throw ossError('SecurityTokenExpired');
+    return secretOf(accessKeyId);
   }
 
-  return { issueSts, lookup };
+  /**
+   * After the signature checked out: throws 403 AccessDenied unless the STS token's session
+   * policy allows the request (see enforceSessionPolicy). Permanent keys have no session policy.
+   */
+  function authorize(accessKeyId, securityToken, request) {
+    if (ramUserPolicies.has(accessKeyId)) {
+      return enforceSessionPolicy(ramUserPolicies.get(accessKeyId), request, "the RAM user's policy");
+    }
+    if (permanent.has(accessKeyId)) return;
+    const claims = openToken(accessKeyId, securityToken);
+    if (!claims) throw ossError('InvalidSecurityToken');
+    if (claims.policy !== undefined) enforceSessionPolicy(parseRamPolicy(claims.policy), request);
+  }
+
+  return { issueSts, lookup, authorize };
 }
 
 // ---------------------------------------------------------------- primitives
@@ -229,14 +282,23 @@ export function verifyPostV4({ field, credentials, region, now, maxSkewMs }) {
  * Verify the Authorization header of a multipart call (oss-spec §2, §3).
  * `request` = { method, headers (lowercase names, values already UTF-8 decoded), key,
  *               query: [[name, value], …] decoded, queryBytes: the same as raw bytes,
- *               bucket, region }. `now()` should be the time the request arrived.
+ *               bucket, region, sourceIp }. `now()` should be the time the request arrived.
+ * Then an STS token's session policy must allow the request (createCredentialStore's authorize).
  */
 export function verifyHeaderAuth(request, { credentials, now, maxSkewMs }) {
   const authorization = request.headers.authorization;
   if (!authorization) throw ossError('MissingAuthorization');
-  if (authorization.startsWith(`${V4_ALGORITHM} `)) return verifyHeaderV4(request, { credentials, now, maxSkewMs });
-  if (authorization.startsWith('OSS ')) return verifyHeaderV1(request, { credentials, now, maxSkewMs });
-  throw ossError('BadAuthorization');
+  let verified;
+  if (authorization.startsWith(`${V4_ALGORITHM} `)) verified = verifyHeaderV4(request, { credentials, now, maxSkewMs });
+  else if (authorization.startsWith('OSS ')) verified = verifyHeaderV1(request, { credentials, now, maxSkewMs });
+  else throw ossError('BadAuthorization');
+  credentials.authorize(verified.accessKeyId, header(request.headers, 'x-oss-security-token'), {
+    ...request,
+    has: (name) => request.query.some(([queryName]) => queryName === name),
+    header: (name) => header(request.headers, name),
+    now: now(),
+  });
+  return verified;
 }
 
 function header(headers, name) {
@@ -244,9 +306,12 @@ function header(headers, name) {
   return value === undefined ? undefined : String(value).trim();
 }
 
-/** oss-spec §2: VERB\nContent-MD5\nContent-Type\nDate\n + CanonicalizedOSSHeaders + CanonicalizedResource. */
-export function v1StringToSign({ method, headers, key, query, bucket }) {
-  const date = header(headers, 'x-oss-date') ?? header(headers, 'date') ?? '';
+/**
+ * oss-spec §2: VERB\nContent-MD5\nContent-Type\nDate\n + CanonicalizedOSSHeaders + CanonicalizedResource.
+ * A presigned V1 URL puts its `Expires` where the date goes (`date`).
+ */
+export function v1StringToSign({ method, headers, key, query, bucket }, date = undefined) {
+  date ??= header(headers, 'x-oss-date') ?? header(headers, 'date') ?? '';
   const ossHeaders = Object.keys(headers)
     .filter((name) => name.startsWith('x-oss-'))
     .sort()
@@ -303,10 +368,15 @@ function parseV4Authorization(authorization) {
   return fields;
 }
 
-/** oss-spec §3: VERB\nCanonicalURI\nCanonicalQuery\nCanonicalHeaders\nAdditionalHeaders\nHashedPayload. */
-export function v4CanonicalRequest({ method, headers, key, queryBytes, bucket }, additionalHeaders) {
+/**
+ * oss-spec §3: VERB\nCanonicalURI\nCanonicalQuery\nCanonicalHeaders\nAdditionalHeaders\nHashedPayload.
+ * A presigned URL leaves its own x-oss-signature out of the query and signs UNSIGNED-PAYLOAD
+ * unless the request carries x-oss-content-sha256 (`presigned`).
+ */
+export function v4CanonicalRequest({ method, headers, key, queryBytes, bucket }, additionalHeaders, presigned = false) {
   const uri = encodeV4(Buffer.from(`/${bucket}/${key}`, 'utf8'), true);
   const query = queryBytes
+    .filter(([name]) => !(presigned && name.toString('utf8') === 'x-oss-signature'))
     .map(([name, value]) => [
       encodeV4(name, false),
       value === null || value.length === 0 ? null : encodeV4(value, false),
@@ -328,7 +398,7 @@ export function v4CanonicalRequest({ method, headers, key, queryBytes, bucket },
     query,
     canonicalHeaders,
     additionalHeaders.join(';'),
-    header(headers, 'x-oss-content-sha256'),
+    header(headers, 'x-oss-content-sha256') ?? (presigned ? 'UNSIGNED-PAYLOAD' : undefined),
   ].join('\n');
 }
 
@@ -362,4 +432,107 @@ function verifyHeaderV4(request, { credentials, now, maxSkewMs }) {
     });
   }
   return { accessKeyId, version: 4 };
+}
+
+// ---------------------------------------------------------------- presigned URLs
+
+const V4_MAX_EXPIRES_SECONDS = 7 * 24 * 3600; // x-oss-expires: at most 7 days
+
+/** The signature a request carries: 'header', 'query-v1', 'query-v4', or null (anonymous). */
+export function signatureKind({ headers, query }) {
+  const has = (name) => query.some(([queryName]) => queryName === name);
+  if (headers.authorization !== undefined) return 'header';
+  if (['x-oss-signature-version', 'x-oss-credential', 'x-oss-signature', 'x-oss-expires'].some(has)) return 'query-v4';
+  if (['OSSAccessKeyId', 'Signature', 'Expires'].some(has)) return 'query-v1';
+  return null;
+}
+
+function queryParam(query, name) {
+  return query.find(([queryName]) => queryName === name)?.[1];
+}
+
+/**
+ * A presigned V1 URL (`?OSSAccessKeyId&Expires&Signature`, STS adds `security-token`):
+ * the header StringToSign with `Expires` in place of the date; `security-token` is a
+ * sub-resource, so it is signed in the CanonicalizedResource.
+ */
+export function verifyQueryV1(request, { credentials, now }) {
+  const param = (name) => queryParam(request.query, name);
+  const accessKeyId = param('OSSAccessKeyId');
+  const expires = param('Expires');
+  const signature = param('Signature');
+  for (const [name, value] of [
+    ['OSSAccessKeyId', accessKeyId],
+    ['Expires', expires],
+    ['Signature', signature],
+  ]) {
+    if (!value) throw ossError('PresignFieldMissing', { message: `The ${name} query parameter is missing or empty.` });
+  }
+  if (!/^\d{1,12}$/.test(expires)) throw ossError('PresignBadExpires', { extra: { Expires: expires } });
+  const nowMs = now();
+  if (nowMs > Number(expires) * 1000) {
+    throw ossError('PresignExpired', {
+      extra: { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(nowMs).toISOString() },
+    });
+  }
+  const secret = credentials.lookup(accessKeyId, param('security-token'), nowMs);
+  const stringToSign = v1StringToSign(request, expires);
+  const expected = hmac('sha1', secret, stringToSign).toString('base64');
+  if (!safeEqual(expected, signature)) {
+    throw ossError('QuerySignatureDoesNotMatch', {
+      extra: { StringToSign: stringToSign, OSSAccessKeyId: accessKeyId },
+    });
+  }
+  return { accessKeyId, version: 1, presigned: true };
+}
+
+/**
+ * A presigned V4 URL: x-oss-signature-version, x-oss-credential, x-oss-date, x-oss-expires,
+ * x-oss-signature (and x-oss-additional-headers, x-oss-security-token). Every query parameter
+ * but x-oss-signature is signed; the payload is UNSIGNED-PAYLOAD. Valid from 15 minutes
+ * before x-oss-date until x-oss-date + x-oss-expires seconds.
+ */
+export function verifyQueryV4(request, { credentials, now, maxSkewMs }) {
+  const param = (name) => queryParam(request.query, name);
+  if (param('x-oss-signature-version') !== V4_ALGORITHM) throw ossError('BadSignatureVersion');
+  for (const name of ['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-signature']) {
+    if (!param(name))
+      throw ossError('PresignFieldMissing', { message: `The ${name} query parameter is missing or empty.` });
+  }
+  const xOssDate = param('x-oss-date');
+  const requestMs = parseV4Date(xOssDate);
+  if (Number.isNaN(requestMs)) throw ossError('BadRequestDate', { extra: { 'x-oss-date': xOssDate } });
+  const { accessKeyId, day } = parseV4Credential(param('x-oss-credential'), {
+    region: request.region,
+    xOssDate,
+    errorKind: 'BadHeaderCredential',
+  });
+  const expires = param('x-oss-expires');
+  if (!/^\d{1,7}$/.test(expires) || Number(expires) > V4_MAX_EXPIRES_SECONDS) {
+    throw ossError('PresignBadExpires', { extra: { 'x-oss-expires': expires } });
+  }
+  const nowMs = now();
+  if (nowMs < requestMs - maxSkewMs) throw ossError('PresignNotYetValid', { extra: { 'x-oss-date': xOssDate } });
+  if (nowMs > requestMs + Number(expires) * 1000) {
+    throw ossError('PresignExpired', {
+      extra: {
+        Expires: new Date(requestMs + Number(expires) * 1000).toISOString(),
+        ServerTime: new Date(nowMs).toISOString(),
+      },
+    });
+  }
+  const additional = param('x-oss-additional-headers');
+  const additionalHeaders = additional ? additional.split(';').map((name) => name.trim().toLowerCase()) : [];
+  if (additionalHeaders.some((name) => name === '')) throw ossError('EmptyAdditionalHeader');
+  const secret = credentials.lookup(accessKeyId, param('x-oss-security-token'), nowMs);
+  const canonicalRequest = v4CanonicalRequest(request, additionalHeaders, true);
+  const scope = `${day}/${request.region}/${V4_PRODUCT}/${V4_TERMINATOR}`;
+  const stringToSign = [V4_ALGORITHM, xOssDate, scope, sha256Hex(canonicalRequest)].join('\n');
+  const expected = hmac('sha256', v4SigningKey(secret, day, request.region), stringToSign).toString('hex');
+  if (!safeEqual(expected, param('x-oss-signature'))) {
+    throw ossError('QuerySignatureDoesNotMatch', {
+      extra: { StringToSign: stringToSign, CanonicalRequest: canonicalRequest, OSSAccessKeyId: accessKeyId },
+    });
+  }
+  return { accessKeyId, version: 4, presigned: true };
 }

@@ -114,7 +114,13 @@ export function checkPolicy(policy, { field, bucket, size, now }) {
       if (size > max) throw ossError('EntityTooLarge', { extra });
       continue;
     }
-    const actual = condition.field === 'bucket' ? bucket : (field(condition.field) ?? '');
+    const actual = condition.field === 'bucket' ? bucket : field(condition.field);
+    // EC 0006-00000226: a field a condition names must be in the form, whatever the operator.
+    if (actual === undefined) {
+      throw ossError('PolicyFieldNotInForm', {
+        message: `Invalid according to Policy: Policy Condition failed: ${condition.text} (the form has no "${condition.field}" field)`,
+      });
+    }
     if (!conditionHolds(condition, actual)) {
       throw ossError('PolicyConditionFailed', {
         message: `Invalid according to Policy: Policy Condition failed: ${condition.text}`,

@@ -8,12 +8,11 @@ import { ossError } from './errors.mjs';
 import { applyLateFault, corruptCrc, takeFault } from './faults.mjs';
 import { receiveForm } from './form.mjs';
 import { sendEmpty, sendXml } from './http-context.mjs';
-import { MAX_OBJECT_BYTES, objectHeadersFrom, userMetaFrom } from './object-meta.mjs';
+import { MAX_OBJECT_BYTES, objectHeadersFrom, objectStateFrom, userMetaFrom, valueOf } from './object-meta.mjs';
 import { pathFromKey, validateObjectKey } from './object-key.mjs';
 import { verifyPostV1, verifyPostV4 } from './oss-auth.mjs';
 import { checkPolicy, missingExactConditions, parsePolicy } from './policy.mjs';
-
-const OBJECT_ACLS = new Set(['default', 'private', 'public-read', 'public-read-write']);
+import { authorizePostObject } from './ram-policy.mjs';
 
 export async function handlePostObject(ctx) {
   const tmpFile = ctx.app.storage.tmpPath();
@@ -58,10 +57,12 @@ async function postObject(ctx, form) {
 
   const key = validateObjectKey((field('key') ?? '').replaceAll('${filename}', file.filename ?? ''));
   ctx.entry.key = key;
+  const { region } = app.config;
+  const sourceIp = ctx.req.socket.remoteAddress;
+  authorizePostObject({ credentials: app.credentials, field, bucket, region, key, sourceIp, now: ctx.receivedAt });
   const successStatus = { 200: 200, 201: 201, 204: 204 }[field('success_action_status')] ?? 204; // §1 table
   const callback = field('callback') === undefined ? null : parseCallback(field('callback'));
-  const acl = field('x-oss-object-acl');
-  if (acl !== undefined && !OBJECT_ACLS.has(acl)) throw ossError('BadObjectAcl');
+  const state = objectStateFrom(field);
 
   const etag = file.md5.toString('hex').toUpperCase();
   const meta = {
@@ -70,10 +71,14 @@ async function postObject(ctx, form) {
     etag,
     crc64: crc64Header(file.crc64),
     // oss-spec §1 table: x-oss-content-type, then the Content-Type field, then the part's type.
-    contentType: field('x-oss-content-type') ?? field('content-type') ?? file.mimeType ?? 'application/octet-stream',
+    contentType:
+      valueOf(field('x-oss-content-type')) ??
+      valueOf(field('content-type')) ??
+      file.mimeType ??
+      'application/octet-stream',
     ...objectHeadersFrom(field),
     userMeta: userMetaFrom(form.fields),
-    acl: acl ?? 'default',
+    ...state,
     objectType: 'Normal',
     lastModified: app.now(),
   };
@@ -86,6 +91,7 @@ async function postObject(ctx, form) {
 
   const crc = fault?.action === 'corrupt' ? crc64Header(corruptCrc(meta.crc64)) : meta.crc64;
   const headers = { ETag: `"${etag}"`, 'x-oss-hash-crc64ecma': crc };
+  if (state.encryption) headers['x-oss-server-side-encryption'] = state.encryption; // oss-spec §1d
   if (callback) return answerWithCallback(ctx, callback, { meta, headers, field });
   if (successStatus === 201) {
     return sendXml(

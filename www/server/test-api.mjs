@@ -36,7 +36,11 @@ export async function handleTestApi(ctx) {
         return sendJson(
           ctx,
           200,
-          app.credentials.issueSts(body.ttlSeconds === undefined ? {} : { ttlSeconds: Number(body.ttlSeconds) }),
+          app.credentials.issueSts({
+            ...(body.ttlSeconds === undefined ? {} : { ttlSeconds: Number(body.ttlSeconds) }),
+            ...(body.durationSeconds === undefined ? {} : { durationSeconds: Number(body.durationSeconds) }),
+            ...(body.policy === undefined ? {} : { policy: body.policy }),
+          }),
         );
       case 'GET /__ossup_test/requests':
         return sendJson(ctx, 200, app.requests);

@@ -34,6 +34,11 @@ export function xmlElement(name, content) {
   return `<${name}>${escapeXml(content)}</${name}>`;
 }
 
+/** OSS writes XML dates in whole seconds, `2026-12-07T21:14:13.000Z`; oss2 parses no other form. */
+export function xmlDate(ms) {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}
+
 export function xmlDocument(name, content) {
   return XML_HEADER + xmlElement(name, content);
 }

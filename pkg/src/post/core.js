@@ -89,9 +89,17 @@ function base64(what, text) {
 
 // ---- checksums (oss-spec §5) ----
 
+const BYTES_CHUNK = 1024 * 1024;
+
 /** CRC-64/XZ (`x-oss-hash-crc64ecma`) of bytes (a string: its UTF-8) as a decimal string, continuing from `previous`. */
 export function crc64(data, previous) {
   const bytes = toBytes('crc64', data);
+  // Longer inputs go in pieces: the I/O area (and so the memory, which never shrinks) stays small.
+  if (bytes.length > BYTES_CHUNK) {
+    let value = crcText('previous', previous);
+    for (let at = 0; at < bytes.length; at += BYTES_CHUNK) value = crc64(bytes.subarray(at, at + BYTES_CHUNK), value);
+    return value;
+  }
   const digits = crcText('previous', previous) || '';
   const r = exportsOf();
   const start = r.ossup_post_io(bytes.length + digits.length);
@@ -170,6 +178,114 @@ function extension(name) {
   if (dot <= 0) return null;
   const ext = file.slice(dot + 1);
   return /^[A-Za-z0-9]{1,10}$/.test(ext) ? ext.toLowerCase() : null;
+}
+
+// Extensions and their content types, as src/key.rs MIME_TYPES: the first row of a type names
+// the extension objectKey gives it.
+const MIME_TYPES = [
+  ['jpg', 'image/jpeg'],
+  ['jpeg', 'image/jpeg'],
+  ['png', 'image/png'],
+  ['gif', 'image/gif'],
+  ['webp', 'image/webp'],
+  ['avif', 'image/avif'],
+  ['heic', 'image/heic'],
+  ['heif', 'image/heif'],
+  ['bmp', 'image/bmp'],
+  ['ico', 'image/x-icon'],
+  ['tif', 'image/tiff'],
+  ['tiff', 'image/tiff'],
+  ['mp4', 'video/mp4'],
+  ['m4v', 'video/x-m4v'],
+  ['m4v', 'video/mp4'],
+  ['mov', 'video/quicktime'],
+  ['webm', 'video/webm'],
+  ['3gp', 'video/3gpp'],
+  ['avi', 'video/x-msvideo'],
+  ['avi', 'video/avi'],
+  ['mkv', 'video/x-matroska'],
+  ['mp3', 'audio/mpeg'],
+  ['mp3', 'audio/mp3'],
+  ['m4a', 'audio/mp4'],
+  ['m4a', 'audio/x-m4a'],
+  ['aac', 'audio/aac'],
+  ['aac', 'audio/x-aac'],
+  ['wav', 'audio/wav'],
+  ['wav', 'audio/x-wav'],
+  ['wav', 'audio/wave'],
+  ['ogg', 'audio/ogg'],
+  ['flac', 'audio/flac'],
+  ['amr', 'audio/amr'],
+  ['silk', 'audio/silk'],
+  ['pdf', 'application/pdf'],
+  ['doc', 'application/msword'],
+  ['docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+  ['xls', 'application/vnd.ms-excel'],
+  ['xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  ['ppt', 'application/vnd.ms-powerpoint'],
+  ['pptx', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
+  ['txt', 'text/plain'],
+  ['csv', 'text/csv'],
+  ['md', 'text/markdown'],
+  ['json', 'application/json'],
+  ['zip', 'application/zip'],
+  ['zip', 'application/x-zip-compressed'],
+  ['gz', 'application/gzip'],
+  ['gz', 'application/x-gzip'],
+  ['tar', 'application/x-tar'],
+  ['7z', 'application/x-7z-compressed'],
+  ['rar', 'application/vnd.rar'],
+  ['html', 'text/html'],
+  ['htm', 'text/html'],
+  ['xhtml', 'application/xhtml+xml'],
+  ['svg', 'image/svg+xml'],
+  ['xml', 'application/xml'],
+  ['xml', 'text/xml'],
+  ['js', 'text/javascript'],
+  ['js', 'application/javascript'],
+  ['mjs', 'text/javascript'],
+  ['php', 'application/x-httpd-php'],
+  ['jsp', 'application/x-jsp'],
+  ['asp', 'application/x-asp'],
+  ['aspx', 'application/x-aspx'],
+];
+// Content that runs when served: never stored under a type that is not its own.
+const ACTIVE_EXTENSIONS = ['html', 'htm', 'xhtml', 'svg', 'xml', 'js', 'mjs', 'php', 'jsp', 'asp', 'aspx'];
+
+/** `Text/HTML; charset=utf-8` → `text/html`: ASCII rules only, as src/key.rs type_essence (trim_ascii). */
+function typeEssence(contentType) {
+  return asciiLower(contentType.split(';')[0].replace(/^[ \t\n\f\r]+|[ \t\n\f\r]+$/g, ''));
+}
+
+function typeOfExtension(ext) {
+  const row = MIME_TYPES.find((r) => r[0] === ext);
+  return row && row[1];
+}
+
+function extensionOfType(contentType) {
+  const essence = typeEssence(contentType);
+  const row = MIME_TYPES.find((r) => r[1] === essence);
+  return row && row[0];
+}
+
+function extensionFits(ext, contentType) {
+  const essence = typeEssence(contentType);
+  let known = false;
+  for (const [e, t] of MIME_TYPES) {
+    if (e !== ext) continue;
+    known = true;
+    if (t === essence) return true;
+  }
+  return !known && !ACTIVE_EXTENSIONS.includes(ext);
+}
+
+const asciiLower = (text) => text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+function mismatch(ext, contentType) {
+  return new OssupError(
+    'KEY_TYPE_MISMATCH',
+    `the key ends in ".${ext}" but the form pins the content type "${contentType}": name the key with objectKey({ name, contentType }) so its extension comes from the type (or pin the content type of a ".${ext}" file)`,
+  );
 }
 
 function hex(bytes) {
@@ -271,11 +387,12 @@ function reader(o) {
   };
 }
 
-/** A new, unguessable object key: `{ prefix, name, now, dateFolders }` (src/key.rs). */
+/** A new, unguessable object key: `{ prefix, name, contentType, now, dateFolders }` (src/key.rs). */
 export function objectKey(options = {}) {
-  const o = optionsOf('objectKey', options, ['prefix', 'name', 'now', 'dateFolders']);
+  const o = optionsOf('objectKey', options, ['prefix', 'name', 'contentType', 'now', 'dateFolders']);
   const prefix = o.text('prefix') || '';
   const name = o.text('name') || '';
+  const contentType = o.text('contentType') || undefined;
   const dateFolders = o.boolean('dateFolders') !== false;
   const at = o.now();
   const random = randomBytes(8);
@@ -288,7 +405,14 @@ export function objectKey(options = {}) {
   let key = normalizePrefix(prefix);
   if (dateFolders) key += `${isoString(at).slice(0, 10).replace(/-/g, '/')}/`;
   key += `${at}-${hex(random.subarray(0, 8))}`;
-  const ext = extension(name);
+  let ext = extension(name);
+  if (contentType !== undefined) {
+    // The type chooses (a name whose known extension fits it keeps it); a type the table does
+    // not know keeps only an extension it does not know.
+    const own = ext && typeOfExtension(ext) && extensionFits(ext, contentType) ? ext : extensionOfType(contentType);
+    if (own) ext = own;
+    else if (ext && (typeOfExtension(ext) || ACTIVE_EXTENSIONS.includes(ext))) ext = null;
+  }
   if (ext) key += `.${ext}`;
   return validateKey(key);
 }
@@ -326,6 +450,7 @@ const RESERVED = new Set([
   'success_action_redirect',
   'x-oss-forbid-overwrite',
   'content-type',
+  'x-oss-content-type',
   'x-oss-security-token',
   'callback',
   'x-oss-signature-version',
@@ -334,6 +459,14 @@ const RESERVED = new Set([
   'x-oss-signature',
   'bucket',
 ]);
+// Object headers every form pins: the caller's value (through `headers`) or this default; an
+// empty value is "not set" (src/form.rs PINNED_HEADERS).
+const PINNED_HEADERS = [
+  ['Content-Disposition', 'inline'],
+  ['Cache-Control', ''],
+  ['Content-Encoding', ''],
+  ['Expires', ''],
+];
 const MAX_V4_VALIDITY_MS = 7 * 24 * 3600 * 1000;
 const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 const CALLBACK_BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json'];
@@ -411,11 +544,11 @@ function encodeCallback(text) {
 }
 
 /**
- * The fields of `headers`, `meta`, `callback` and `callbackVar`, in that order (src/form.rs):
- * a function of its own, as most forms have none of them and V8 compiles a function on its
- * first call, so the first form does not compile this code.
+ * The object headers (src/form.rs): `headers` checked, then PINNED_HEADERS (the caller's value
+ * or the default), then the other headers, each pinned.
  */
-function pinOptionalFields(pin, fields, headers, meta, callback, callbackVars) {
+function pinHeaders(pin, headers) {
+  const given = [];
   for (const [name, value] of headers) {
     if (!name || /^\d+$/.test(name) || !/^[!#-9;-~]+$/.test(name)) {
       throw invalid('headers', `has an invalid field name "${name}"`);
@@ -425,8 +558,25 @@ function pinOptionalFields(pin, fields, headers, meta, callback, callbackVars) {
     if (RESERVED.has(lower) || lower.startsWith('x-oss-meta-') || lower.startsWith('x:')) {
       throw invalid('headers', `cannot set "${name}": it has its own option (key, contentType, meta, callback, ...)`);
     }
-    pin(name, value);
+    if (given.some(([n]) => n.toLowerCase() === lower)) {
+      throw invalid('headers', `names "${name}" twice (field names are case-insensitive)`);
+    }
+    given.push([name, value]);
   }
+  for (const [name, fallback] of PINNED_HEADERS) {
+    const lower = name.toLowerCase();
+    const i = given.findIndex(([n]) => n.toLowerCase() === lower);
+    pin(name, i < 0 ? fallback : given.splice(i, 1)[0][1]);
+  }
+  for (const [name, value] of given) pin(name, value);
+}
+
+/**
+ * The fields of `meta`, `callback` and `callbackVar`, in that order (src/form.rs):
+ * a function of its own, as most forms have none of them and V8 compiles a function on its
+ * first call, so the first form does not compile this code.
+ */
+function pinOptionalFields(pin, fields, meta, callback, callbackVars) {
   for (const [name, value] of meta) {
     const lower = name.toLowerCase();
     if (!/^[A-Za-z0-9_-]+$/.test(name)) throw invalid('meta', `name "${name}" must be letters, digits, \`-\` or \`_\``);
@@ -503,7 +653,7 @@ export function buildPostForm(options) {
     if (!Array.isArray(range) || range.length !== 2) throw invalid('contentLengthRange', 'must be [min, max] in bytes');
     range = range.map((n) => o.number('contentLengthRange', n));
   }
-  const contentType = o.text('contentType');
+  const contentType = o.text('contentType') || undefined;
   const contentTypes = o.strings('contentTypes');
   const status = o.number('successActionStatus');
   const forbidOverwrite = o.boolean('forbidOverwrite') !== false;
@@ -535,15 +685,30 @@ export function buildPostForm(options) {
     throw invalid('successActionStatus', `is ${status}; OSS accepts 200, 201 or 204`);
   }
   pin('success_action_status', String(status === undefined ? 200 : status));
-  if (forbidOverwrite) pin('x-oss-forbid-overwrite', 'true');
+  pin('x-oss-forbid-overwrite', forbidOverwrite ? 'true' : 'false');
+  const keyExtension = key === undefined ? null : extension(key);
   if (contentType !== undefined) {
     checkFieldValue('contentType', contentType);
-    if (!contentTypes.length) pin('Content-Type', contentType);
-    else if (contentTypes.includes(contentType)) fields.push(['Content-Type', contentType]);
-    else throw invalid('contentType', `"${contentType}" is not one of contentTypes`);
+    if (contentTypes.length && !contentTypes.includes(contentType)) {
+      throw invalid('contentType', `"${contentType}" is not one of contentTypes`);
+    }
   }
-  if (headers.length || meta.length || callback !== undefined || callbackVars.length) {
-    pinOptionalFields(pin, fields, headers, meta, callback, callbackVars);
+  if (!contentTypes.length) {
+    let type = contentType;
+    if (type === undefined) type = (keyExtension && typeOfExtension(keyExtension)) || 'application/octet-stream';
+    else if (keyExtension && !extensionFits(keyExtension, type)) throw mismatch(keyExtension, type);
+    pin('Content-Type', type);
+    pin('x-oss-content-type', type);
+  } else {
+    if (keyExtension && ACTIVE_EXTENSIONS.includes(keyExtension)) {
+      const other = contentTypes.find((t) => !extensionFits(keyExtension, t));
+      if (other !== undefined) throw mismatch(keyExtension, other);
+    }
+    if (contentType !== undefined) fields.push(['Content-Type', contentType], ['x-oss-content-type', contentType]);
+  }
+  pinHeaders(pin, headers);
+  if (meta.length || callback !== undefined || callbackVars.length) {
+    pinOptionalFields(pin, fields, meta, callback, callbackVars);
   }
   if (token) pin('x-oss-security-token', token);
 
@@ -562,7 +727,9 @@ export function buildPostForm(options) {
     }
     policyConditions.push(['content-length-range', range[0], range[1]]);
   }
-  if (contentTypes.length) policyConditions.push(['in', '$content-type', contentTypes]);
+  if (contentTypes.length) {
+    policyConditions.push(['in', '$content-type', contentTypes], ['in', '$x-oss-content-type', contentTypes]);
+  }
 
   if (seconds === 0) throw invalid('expiresIn', 'must be at least 1 second');
   const expiration = at + (seconds === undefined ? 900 : seconds) * 1000;

@@ -27,3 +27,5 @@ export function createCheckpointStore() {
 export function memoryBackend() {
   return {};
 }
+/** No MD5 in the small core: a hidden CRC-64 header leaves a PostObject unverified. */
+export const readMd5Hex = null;

@@ -1,13 +1,121 @@
 // Node: node:http(s) with a streamed multipart body. Not fetch + FormData: fetch reports no
 // upload progress, and streaming the file keeps memory flat for big files while sending an
 // exact Content-Length.
-import { createReadStream, promises as fsp, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  closeSync,
+  constants as fsConstants,
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  promises as fsp,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir, userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { OssupError } from '../errors.js';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW = 0 } = fsConstants;
+
+/** This user's id, for a folder name and an owner check (none on Windows). */
+const userId = () => (typeof process.getuid === 'function' ? process.getuid() : undefined);
+
+/**
+ * Whether `dir` is a folder of this user's, not a symlink, created 0700 if missing. Another
+ * user's folder or a link planted in a shared place would let them read or feed checkpoints.
+ */
+function ownFolder(dir, { tighten }) {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stats = lstatSync(dir);
+    if (!stats.isDirectory()) return false;
+    const uid = userId();
+    if (uid !== undefined && stats.uid !== uid) return false;
+    if (tighten && uid !== undefined && stats.mode & 0o077) chmodSync(dir, 0o700);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function defaultFolders() {
+  const env = process.env;
+  const folders = [];
+  if (env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)) folders.push(join(env.XDG_STATE_HOME, 'ossup'));
+  if (process.platform === 'win32' && env.LOCALAPPDATA) folders.push(join(env.LOCALAPPDATA, 'ossup'));
+  let home = '';
+  try {
+    home = homedir();
+  } catch {
+    // no home folder: the temp dir below
+  }
+  if (home) folders.push(join(home, '.local', 'state', 'ossup'));
+  let user = userId();
+  if (user === undefined) {
+    try {
+      user = userInfo().username.replace(/[^\w.-]/g, '_');
+    } catch {
+      user = 'user';
+    }
+  }
+  folders.push(join(tmpdir(), `ossup-${user}`));
+  return folders;
+}
+
+/** The checkpoint backend: one file per key, read and written without following symlinks. */
+function checkpointFiles(given) {
+  let dir; // resolved at first use: undefined until then, null when no safe folder exists
+  const folder = () => {
+    if (dir === undefined) {
+      dir = given
+        ? ownFolder(given, { tighten: false })
+          ? given
+          : null
+        : defaultFolders().find((candidate) => ownFolder(candidate, { tighten: true })) || null;
+    }
+    if (!dir) throw new OssupError('CHECKPOINT_DIR_UNSAFE', 'no checkpoint folder of this user is available');
+    return dir;
+  };
+  const file = (key) => join(folder(), `${key.replace(/[^a-zA-Z0-9_-]/g, '_')}.json`);
+  return {
+    get: (key) => {
+      let fd;
+      try {
+        fd = openSync(file(key), O_RDONLY | O_NOFOLLOW);
+        return readFileSync(fd, 'utf8');
+      } catch {
+        return null;
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    },
+    // A new file renamed over the old one: a crash mid-write never leaves half a checkpoint.
+    set: (key, value) => {
+      const target = file(key);
+      const temporary = `${target}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+      const fd = openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      try {
+        writeFileSync(fd, value);
+      } finally {
+        closeSync(fd);
+      }
+      try {
+        renameSync(temporary, target);
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        throw error;
+      }
+    },
+    remove: (key) => rmSync(file(key), { force: true }),
+  };
+}
 
 function quote(text) {
   return String(text).replace(/[\r\n"]/g, (c) => encodeURIComponent(c));
@@ -106,30 +214,23 @@ export function nodeTransport() {
     // Parts are read into reused buffers and sent over fast links: 5 MiB (the S3 SDKs' and
     // Uppy's default) instead of 1 MiB sends a fifth of the requests (bench/RESULTS.md).
     defaultPartSize: 5 * 1024 * 1024,
-    /** Checkpoints as files in `checkpointDir` (default: the OS temp dir). */
+    /**
+     * Checkpoints as files in `checkpointDir`, by default a folder of this user's
+     * (`$XDG_STATE_HOME/ossup`, `~/.local/state/ossup`, else `<tmpdir>/ossup-<uid>`).
+     */
     storage(options = {}) {
-      const dir = options.checkpointDir || join(tmpdir(), 'ossup-checkpoints');
-      const file = (key) => join(dir, `${key.replace(/[^a-zA-Z0-9_-]/g, '_')}.json`);
-      return {
-        get: (key) => {
-          try {
-            return readFileSync(file(key), 'utf8');
-          } catch {
-            return null;
-          }
-        },
-        set: (key, value) => {
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(file(key), value);
-        },
-        remove: (key) => rmSync(file(key), { force: true }),
-      };
+      return checkpointFiles(options.checkpointDir);
     },
     async stat(file) {
-      if (typeof file.size === 'number') return file.size;
-      if (!file.path) throw new OssupError('INVALID_FILE', `${file.name}: pass a path or bytes`);
+      if (!file.path) {
+        if (typeof file.size === 'number') return file.size;
+        throw new OssupError('INVALID_FILE', `${file.name}: pass a path or bytes`);
+      }
       try {
-        return (await fsp.stat(file.path)).size;
+        const stats = await fsp.stat(file.path);
+        // The modification time joins the resume fingerprint (checkpoint.js).
+        file.lastModified = stats.mtimeMs;
+        return typeof file.size === 'number' ? file.size : stats.size;
       } catch (error) {
         throw new OssupError('FILE_NOT_FOUND', `${file.path}: ${error.message}`);
       }

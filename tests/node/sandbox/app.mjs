@@ -8,7 +8,8 @@ export function parseDataPath(text) {
   const segments = [];
   let rest = String(text);
   while (rest.length) {
-    let match = /^\[(\d+)\]/.exec(rest);
+    // `a[0]` and `a.[0]` both index (Taro's runtime sends the second: root.cn.[0].cn.[1]).
+    let match = (segments.length ? /^\.?\[(\d+)\]/ : /^\[(\d+)\]/).exec(rest);
     if (match) {
       segments.push(Number(match[1]));
     } else {
@@ -66,6 +67,10 @@ export function createAppRegistry({ adopt, invoke, record }) {
       record('Page', definition);
       registry.pageDefinitions.push(definition);
       registry.pages.push(instantiate(definition));
+    },
+    // Recorded only: frameworks' runtimes (uni-app's vendor.js) take a reference at load time.
+    Component(definition) {
+      record('Component', definition);
     },
     getApp() {
       return registry.app || undefined;

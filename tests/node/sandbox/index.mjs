@@ -63,6 +63,8 @@ function userAgentFor(platform) {
  * - `packageDir`: the code package WXWebAssembly/TTWebAssembly load from (default: a temp dir
  *   holding pkg/dist/ossup.wasm.br at miniprogram_npm/ossup/ossup.wasm.br)
  * - `bundle`: the file `require('ossup')` evaluates (default: miniprogram.cjs; Alipay wasm2js.cjs)
+ * - `miniprogramNpm`: a miniprogram_npm folder the WeChat npm build wrote: bare `require`s
+ *   resolve there (and only there) instead of to pkg/dist
  * - `storage`: a Map backing the storage APIs (share one between sandboxes to simulate a restart)
  * - `timeoutMs`: default and maximum network timeout (WeChat/Douyin 60 000, Alipay 30 000)
  * - `maxConcurrent`: cap on simultaneous request/uploadFile (WeChat/uni 10; 0 = none)
@@ -212,6 +214,17 @@ export function createSandbox(platform, options = {}) {
   const modules = new Map();
   const resolveSpecifier = (specifier, fromFile) => {
     if (typeof specifier !== 'string') return null;
+    if (options.miniprogramNpm && /^[^./]/.test(specifier)) {
+      // What the WeChat npm build wrote: `x/y` is miniprogram_npm/x/y.js, `x` its index.js.
+      const [name, ...sub] = specifier.split('/');
+      const file = path.join(options.miniprogramNpm, name, `${sub.length ? sub.join('/') : 'index'}.js`);
+      try {
+        readFileSync(file);
+        return file;
+      } catch {
+        return null;
+      }
+    }
     if (bundleFor[specifier]) return bundleFor[specifier];
     if (!/^\.{0,2}\//.test(specifier) || !fromFile) return null;
     const base = specifier.startsWith('/') && options.appRoot ? options.appRoot : path.dirname(fromFile);
@@ -238,8 +251,13 @@ export function createSandbox(platform, options = {}) {
     modules.set(file, module);
     try {
       const source = readFileSync(file, 'utf8');
-      const wrapper = new vm.Script(`(function (require, module, exports) {${source}\n})`, { filename: file });
-      wrapper.runInContext(context).call(module.exports, makeRequire(file), module, module.exports);
+      // WeChat and Douyin hand each module `global` (their global object) beside require/module/
+      // exports; uni-app's runtime assigns to it unguarded. Alipay's modules get none.
+      const wrapper = new vm.Script(`(function (require, module, exports, global) {${source}\n})`, {
+        filename: file,
+      });
+      const global = platform === 'alipay' ? undefined : context;
+      wrapper.runInContext(context).call(module.exports, makeRequire(file), module, module.exports, global);
     } catch (error) {
       modules.delete(file);
       throw error;

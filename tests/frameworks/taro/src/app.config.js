@@ -1,0 +1,4 @@
+export default defineAppConfig({
+  pages: ['pages/upload/index'],
+  window: { navigationBarTitleText: 'Upload to OSS' },
+});

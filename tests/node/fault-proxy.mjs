@@ -1,0 +1,70 @@
+// A small HTTP proxy on 127.0.0.1 in front of the local bucket, for the integrity tests: it
+// logs when each request arrived, can answer like a captive portal (200 with an HTML page),
+// flip one byte of a request body on the way, and hide headers of the answers (deleted, or
+// only left out of Access-Control-Expose-Headers, as a bucket's CORS rule would).
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export const PORTAL_PAGE = '<!doctype html><html><body><h1>Wi-Fi login</h1><p>Please sign in.</p></body></html>';
+
+/**
+ * `rules`: `portal(req) → boolean` (answer 200 HTML here); `corrupt(req) → offset | undefined`
+ * (flip that byte of the body); `remove` (header names deleted from answers); `unexpose`
+ * (header names left out of Access-Control-Expose-Headers). The rules can be changed later
+ * through `proxy.rules`. Closed after the test `t`.
+ */
+export async function startProxy(t, target, rules = {}) {
+  const log = [];
+  const proxy = { log, rules, url: '' };
+  const server = http.createServer((req, res) => {
+    const entry = { method: req.method, url: req.url, at: performance.now(), corrupted: false };
+    log.push(entry);
+    const current = proxy.rules;
+    if (current.portal && current.portal(req)) {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'access-control-allow-origin': '*' });
+        res.end(PORTAL_PAGE);
+      });
+      return;
+    }
+    const flipAt = current.corrupt ? current.corrupt(req) : undefined;
+    const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      const headers = { ...answer.headers };
+      for (const name of current.remove || []) delete headers[name];
+      const exposed = headers['access-control-expose-headers'];
+      if (exposed && current.unexpose) {
+        headers['access-control-expose-headers'] = exposed
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => !current.unexpose.includes(name.toLowerCase()))
+          .join(', ');
+      }
+      res.writeHead(answer.statusCode, headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    res.on('close', () => upstream.destroy());
+    let offset = 0;
+    req.on('data', (chunk) => {
+      if (flipAt !== undefined && flipAt >= offset && flipAt < offset + chunk.length) {
+        chunk = Buffer.from(chunk);
+        chunk[flipAt - offset] ^= 0x20;
+        entry.corrupted = true;
+      }
+      offset += chunk.length;
+      upstream.write(chunk);
+    });
+    req.on('end', () => upstream.end());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${server.address().port}`;
+  t.after(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return proxy;
+}

@@ -1,0 +1,1 @@
+rollup -c && cp node_modules/ossup/dist/ossup.wasm dist/
