@@ -115,6 +115,22 @@ test('a bogus-signature 200 MiB UploadPart is refused before its body is stored'
   assert.ok(growth < MiB, `the root grew by ${growth} bytes`);
 });
 
+test('a bogus-signature 200 MiB PutObject stores nothing', async (t) => {
+  const server = await startTestServer(t);
+  const stop = watchGrowth(server.root);
+  const result = await sendBig(objectUrl(server, 'put.bin'), {
+    method: 'PUT',
+    headers: { authorization: 'OSS OSSUP_FAKE_ACCESS_KEY_ID:AAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'x-oss-date': rfc1123() },
+    size: 200 * MiB,
+  });
+  const growth = await stop();
+  t.diagnostic(`403 after ${result.msToAnswer} ms; root grew by at most ${(growth / MiB).toFixed(2)} MiB`);
+  assert.equal(result.status, 403);
+  assert.match(result.text, /<Code>SignatureDoesNotMatch<\/Code>/);
+  assert.ok(growth < MiB, `the root grew by ${growth} bytes`);
+  assert.equal((await getObject(server, 'put.bin')).response.status, 404);
+});
+
 test('an anonymous 300 MiB PostObject is refused when its file part starts, nothing stored', async (t) => {
   const server = await startTestServer(t);
   const boundary = 'ossupabuseboundary';
