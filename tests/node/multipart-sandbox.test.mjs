@@ -406,12 +406,14 @@ describe('wechat: faults mid-upload', () => {
   test('500s, a 503 on Complete, dropped connections and a late answer end in identical bytes', async (t) => {
     const server = await bucket(t);
     const app = await stsServer(t, server);
-    const sandbox = sandboxFor(t, 'wechat', { timeoutMs: 1500 });
+    // A request timeout well above a part's time on a loaded 2-core machine (1.5 s gave a stray
+    // TIMEOUT at load 20), and a late answer well past it.
+    const sandbox = sandboxFor(t, 'wechat', { timeoutMs: 4000 });
     const file = addSource(sandbox, 'holiday.mp4');
     server.faults.add({ op: 'UploadPart', partNumber: 2, action: 'status', status: 500, times: 2 });
     server.faults.add({ op: 'UploadPart', partNumber: 5, action: 'drop-before', times: 1 });
     server.faults.add({ op: 'UploadPart', partNumber: 7, action: 'drop-after', times: 1 });
-    server.faults.add({ op: 'UploadPart', partNumber: 11, action: 'delay', delayMs: 4000, times: 1 });
+    server.faults.add({ op: 'UploadPart', partNumber: 11, action: 'delay', delayMs: 9000, times: 1 });
     server.faults.add({ op: 'CompleteMultipartUpload', action: 'status', status: 503, times: 1 });
     const out = await runPage(sandbox, server, app, { picked: sandbox.chooseResult([file]) });
     await assertSameBytes(server, out.results[0]);
