@@ -2,6 +2,7 @@
 import ossup = require('ossup');
 import post = require('ossup/post');
 import miniprogram = require('ossup/miniprogram');
+import ossupTaro = require('ossup/taro');
 
 const crc: string = ossup.crc64(new Uint8Array(1));
 const form: ossup.PostForm = post.buildPostForm({
@@ -18,3 +19,8 @@ const uploader: ossup.Uploader = miniprogram.createUploader({
 });
 
 export = { crc, form, uploader };
+
+// Taro calls its plugin with the build context.
+ossupTaro({ modifyWebpackChain: () => {} });
+// @ts-expect-error Taro's plugin needs the context
+ossupTaro();

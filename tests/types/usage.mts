@@ -16,6 +16,7 @@ import * as post from 'ossup/post';
 import * as miniprogram from 'ossup/miniprogram';
 import * as vod from 'ossup/vod';
 import * as wasm2js from 'ossup/wasm2js';
+import ossupUni from 'ossup/uni';
 
 const form: PostForm = buildPostForm({
   accessKeyId: 'STS.fake-id',
@@ -102,3 +103,9 @@ export {
   fromVod,
   fromWasm2js,
 };
+
+// The framework plugins: uni-app's is called in vite.config; Taro's is named as a string.
+const uniPlugin: { name: string; enforce: 'pre' } = ossupUni();
+// @ts-expect-error the uni-app plugin takes no options
+ossupUni({ platform: 'mp-weixin' });
+void uniPlugin;
