@@ -1,36 +1,7 @@
 //! Byte-to-text encodings: base64, lowercase hex, JSON strings and the V4 percent-encoding.
 
-// Base64 is written here rather than taken from the `base64` crate, for the package size: the
-// crate's engine was 3.7 KB of the `.wasm` (0.9 KB brotli), measured on 2026-12-02. At the
-// core's opt-level 2 both decode as fast; compiled at 3, the crate's decoder was about a fifth
-// of a V1 signature (a `memcpy` per 8 characters, in a Node CPU profile). The crate stays the
-// oracle of the property test below (`STANDARD`).
-
-// The encoders are in ossup-hash (no_std), which ossup-post's module shares.
-use ossup_hash::BASE64_ALPHABET as ALPHABET;
-
-/// Each byte's 6-bit value in [`ALPHABET`], already placed where its bits go in the three
-/// bytes of its group of four characters (`DECODE[k]`: the k-th), those bytes read as a
-/// little-endian `u32`; or [`INVALID`], in the fourth byte. One lookup and an OR per
-/// character, one test and one 4-byte store per group (its fourth byte, zero, is overwritten
-/// by the next group's). 4 KB of tables: the bench's V1 policy decodes in 1,900 instead of
-/// 3,600 instructions with them (callgrind, 2026-12-02). Written as one word instead of three
-/// bytes, with the ASCII test folded in (which spares an ASCII policy its UTF-8 check), a V1
-/// signature took 0.97× the time in wasm (Node 20, interleaved A/B, 2026-12-07).
-const INVALID: u32 = 1 << 31;
-const DECODE: [[u32; 256]; 4] = {
-    let mut tables = [[INVALID; 256]; 4];
-    let mut i = 0;
-    while i < 64 {
-        let (v, c) = (i as u32, ALPHABET[i] as usize);
-        tables[0][c] = v << 2; // byte 0, bits 7..2
-        tables[1][c] = (v >> 4) | ((v & 15) << 12); // byte 0, bits 1..0; byte 1, bits 7..4
-        tables[2][c] = ((v >> 2) << 8) | ((v & 3) << 22); // byte 1, bits 3..0; byte 2, bits 7..6
-        tables[3][c] = v << 16; // byte 2, bits 5..0
-        i += 1;
-    }
-    tables
-};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 
 /// Standard base64 with padding (RFC 4648 §4), as OSS expects for `policy`, `Signature`,
 /// `callback` and `Content-MD5`.
@@ -65,45 +36,18 @@ pub struct Decoded {
 /// between calls makes the decoding allocate and clear nothing (the policy signatures'
 /// `check_policy_field`, which also skips the UTF-8 check of an all-ASCII policy).
 pub fn base64_decode_into(text: &str, out: &mut Vec<u8>) -> Option<Decoded> {
-    let text = text.as_bytes();
     if text.len() % 4 != 0 {
         return None;
     }
-    let quad = |q: [u8; 4]| -> Option<u32> {
-        let n = DECODE[0][usize::from(q[0])]
-            | DECODE[1][usize::from(q[1])]
-            | DECODE[2][usize::from(q[2])]
-            | DECODE[3][usize::from(q[3])];
-        (n & INVALID == 0).then_some(n)
-    };
-    let (body, last) = text.split_at(text.len().saturating_sub(4));
-    let body_len = body.len() / 4 * 3;
-    // Room for the last group's 4-byte store.
-    if out.len() < body_len + 4 {
-        out.resize(body_len + 4, 0);
+    let most = text.len() / 4 * 3;
+    if out.len() < most {
+        out.resize(most, 0);
     }
-    let mut seen = 0; // the OR of every group: its bits 7, 15 and 23 say whether any byte is not ASCII
-    for (q, at) in body.chunks_exact(4).zip((0..body_len).step_by(3)) {
-        let n = quad([q[0], q[1], q[2], q[3]])?;
-        seen |= n;
-        out[at..at + 4].copy_from_slice(&n.to_le_bytes());
-    }
-    // The last group: `=` padding over bits that must be zero.
-    let (n, len) = match *last {
-        [] => (0, 0),
-        [a, b, b'=', b'='] => (
-            quad([a, b, b'A', b'A']).filter(|n| n & 0x00ff_ff00 == 0)?,
-            1,
-        ),
-        [a, b, c, b'='] => (quad([a, b, c, b'A']).filter(|n| n & 0x00ff_0000 == 0)?, 2),
-        [a, b, c, d] => (quad([a, b, c, d])?, 3),
-        _ => return None,
-    };
-    seen |= n;
-    out[body_len..body_len + 4].copy_from_slice(&n.to_le_bytes());
+    // `STANDARD` decodes the canonical form only (padding required, trailing bits zero).
+    let len = STANDARD.decode_slice(text, out).ok()?;
     Some(Decoded {
-        len: body_len + len,
-        ascii: seen & 0x0080_8080 == 0,
+        len,
+        ascii: out[..len].is_ascii(),
     })
 }
 
@@ -205,39 +149,14 @@ mod tests {
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    mod against_the_base64_crate {
-        use super::super::{base64, base64_decode, base64_decode_into, ALPHABET};
+    mod reused_buffer {
+        use super::super::base64_decode_into;
         use base64::engine::general_purpose::STANDARD;
         use base64::Engine as _;
         use proptest::prelude::*;
 
-        /// Text that is mostly base64-shaped: the alphabet, `=`, and now and then anything.
-        fn base64ish() -> impl Strategy<Value = String> {
-            let symbol = prop_oneof![
-                8 => proptest::sample::select(ALPHABET.to_vec()).prop_map(char::from),
-                2 => Just('='),
-                1 => any::<char>(),
-            ];
-            proptest::collection::vec(symbol, 0..24).prop_map(|chars| chars.into_iter().collect())
-        }
-
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(4096))]
-
-            #[test]
-            fn encodes_as_the_crate(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
-                prop_assert_eq!(base64(&bytes), STANDARD.encode(&bytes));
-            }
-
-            #[test]
-            fn decodes_as_the_crate(text in base64ish()) {
-                prop_assert_eq!(base64_decode(&text), STANDARD.decode(&text).ok());
-            }
-
-            #[test]
-            fn decodes_what_the_crate_encodes(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
-                prop_assert_eq!(base64_decode(&STANDARD.encode(&bytes)), Some(bytes));
-            }
 
             /// Into a reused buffer (longer or shorter than needed, with old bytes in it): the
             /// same bytes, and `ascii` exactly when they are all ASCII. Mostly-ASCII input,

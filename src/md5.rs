@@ -2,7 +2,7 @@
 
 use crate::encoding::{base64, hex};
 
-/// A streaming MD5 (compiled for speed in the `ossup-hash` crate).
+/// A streaming MD5 (the `md-5` crate, through `ossup-hash`).
 pub use ossup_hash::Md5;
 
 /// `Content-MD5`: base64 of the digest.

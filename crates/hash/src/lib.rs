@@ -1,13 +1,6 @@
-//! The hashes and MACs of ossup's signatures and checksums, in a crate of their own so that
-//! they are compiled at `opt-level = 3` (the workspace root's release profile) whatever the
-//! rest of the core is built at (when the core was built at "z", the 2026-11-22
-//! bench/RESULTS.md had the V4 call 1.7× faster with the whole core at 3).
-//!
-//! MD5, SHA-1, SHA-256 and HMAC are written here (block.rs and one file per hash) rather than
-//! taken from the RustCrypto crates, which are the tests' oracles instead: those crates'
-//! software back ends, the only ones on wasm32, follow the x86 SHA extensions' data layout,
-//! and were both slower in V8 and larger (each file says what was measured). With the
-//! `small` feature the SHAs are loops, for ossup-post's size-built module.
+//! The hashes, MACs and encodings of ossup's signatures and checksums: MD5, SHA-1, SHA-256 and
+//! HMAC from the RustCrypto crates and base64 from the `base64` crate (audited, widely used code
+//! rather than our own), behind the few calls the core and ossup-post's module make.
 //!
 //! Two caches (a queue of uploads signs many policies with one credential):
 //! - the keyed HMAC-SHA1 state of the last V1 secret (what a reused `createHMAC(…, key)`
@@ -22,8 +15,25 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use hmac::digest::KeyInit;
+use hmac::Mac;
+use sha2::Digest;
 #[cfg(feature = "std")]
 use std::cell::RefCell;
+
+type HmacSha1 = hmac::Hmac<sha1::Sha1>;
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// An HMAC keyed with `key`.
+fn keyed<M: KeyInit>(key: &[u8]) -> M {
+    match M::new_from_slice(key) {
+        Ok(mac) => mac,
+        // Dead: HMAC takes keys of every length (a longer one is hashed, RFC 2104 §2).
+        Err(_) => unreachable!(),
+    }
+}
 
 /// How many V4 signing keys are kept (one per region and day in a normal app).
 #[cfg(feature = "std")]
@@ -34,13 +44,13 @@ struct V4Entry {
     secret: Vec<u8>,
     date: [u8; 8],
     region: Vec<u8>,
-    key: HmacSha256Key,
+    key: HmacSha256,
 }
 
 #[cfg(feature = "std")]
 #[derive(Default)]
 struct Caches {
-    v1: Option<(Vec<u8>, HmacSha1Key)>,
+    v1: Option<(Vec<u8>, HmacSha1)>,
     v4: Vec<V4Entry>,
     v4_next: usize,
 }
@@ -58,17 +68,21 @@ pub fn clear_caches() {
 
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    block::hash::<Sha256Core>(data)
+    sha2::Sha256::digest(data).into()
 }
 
 /// HMAC-SHA256 (no cache).
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    block::hmac::<Sha256Core>(key, message)
+    let mut mac = keyed::<HmacSha256>(key);
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// HMAC-SHA1 (no cache).
 pub fn hmac_sha1_uncached(key: &[u8], message: &[u8]) -> [u8; 20] {
-    block::hmac::<Sha1Core>(key, message)
+    let mut mac = keyed::<HmacSha1>(key);
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// HMAC-SHA1 with the keyed state of the last key reused.
@@ -77,16 +91,16 @@ pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     let mut mac = CACHES.with(|c| {
         let mut c = c.borrow_mut();
         match &c.v1 {
-            Some((cached, keyed)) if cached.as_slice() == key => keyed.mac(),
+            Some((cached, mac)) if cached.as_slice() == key => mac.clone(),
             _ => {
-                let keyed = HmacSha1Key::new(key);
-                c.v1 = Some((key.to_vec(), keyed));
-                keyed.mac()
+                let mac = keyed::<HmacSha1>(key);
+                c.v1 = Some((key.to_vec(), mac.clone()));
+                mac
             }
         }
     });
     mac.update(message);
-    mac.finalize()
+    mac.finalize().into_bytes().into()
 }
 
 /// The last element of the V4 credential scope, and the last message of the signing-key chain.
@@ -106,10 +120,10 @@ pub fn v4_signing_key(secret: &[u8], date: &[u8], region: &[u8]) -> [u8; 32] {
         block[PREFIX.len()..PREFIX.len() + secret.len()].copy_from_slice(secret);
         &block[..PREFIX.len() + secret.len()]
     } else {
-        let mut hash = Sha256::new();
-        hash.update(PREFIX);
-        hash.update(secret);
-        let hashed = hash.digest();
+        let hashed = sha2::Sha256::new()
+            .chain_update(PREFIX)
+            .chain_update(secret)
+            .finalize();
         block[..32].copy_from_slice(&hashed);
         &block[..32]
     };
@@ -134,14 +148,14 @@ pub fn v4_sign(secret: &[u8], date: &[u8; 8], region: &[u8], message: &[u8]) -> 
             c.v4.iter()
                 .find(|e| &e.date == date && e.region == region && e.secret == secret)
         {
-            return e.key.mac();
+            return e.key.clone();
         }
-        let key = HmacSha256Key::new(&v4_signing_key(secret, date, region));
+        let key = keyed::<HmacSha256>(&v4_signing_key(secret, date, region));
         let entry = V4Entry {
             secret: secret.to_vec(),
             date: *date,
             region: region.to_vec(),
-            key,
+            key: key.clone(),
         };
         if c.v4.len() < V4_CACHE {
             c.v4.push(entry);
@@ -150,15 +164,11 @@ pub fn v4_sign(secret: &[u8], date: &[u8; 8], region: &[u8], message: &[u8]) -> 
             c.v4[slot] = entry;
             c.v4_next = (slot + 1) % V4_CACHE;
         }
-        key.mac()
+        key
     });
     mac.update(message);
-    mac.finalize()
+    mac.finalize().into_bytes().into()
 }
-
-/// The standard base64 alphabet (RFC 4648 §4).
-pub const BASE64_ALPHABET: &[u8; 64] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The length of the padded base64 of `n` bytes.
 pub const fn base64_len(n: usize) -> usize {
@@ -167,21 +177,10 @@ pub const fn base64_len(n: usize) -> usize {
 
 /// Writes standard, padded base64 of `bytes` (what OSS expects for `policy`, `Signature`,
 /// `callback` and `Content-MD5`) to the first [`base64_len`] bytes of `out`, which must be
-/// at least that long (shorter: only what fits is written).
+/// at least that long (shorter: nothing is written).
 pub fn base64_into(bytes: &[u8], out: &mut [u8]) {
-    let symbol = |n: u32| BASE64_ALPHABET[(n & 63) as usize];
-    for (from, to) in bytes.chunks(3).zip(out.chunks_mut(4)) {
-        let byte = |i: usize| u32::from(from.get(i).copied().unwrap_or(0));
-        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
-        let quad = [
-            symbol(n >> 18),
-            symbol(n >> 12),
-            if from.len() > 1 { symbol(n >> 6) } else { b'=' },
-            if from.len() > 2 { symbol(n) } else { b'=' },
-        ];
-        let len = to.len();
-        to.copy_from_slice(&quad[..len]);
-    }
+    // The only error is an `out` too short, which the callers size with `base64_len`.
+    let _ = STANDARD.encode_slice(bytes, out);
 }
 
 /// Lowercase hex digits, as V4 signatures are written.
@@ -196,16 +195,31 @@ pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
     }
 }
 
-mod block;
-mod md5;
-mod sha1;
-mod sha256;
-pub use block::{Hash, Hmac, HmacKey};
-pub use md5::{md5, Md5};
-use sha1::Sha1Core;
-pub use sha1::{HmacSha1, HmacSha1Key, Sha1};
-use sha256::Sha256Core;
-pub use sha256::{HmacSha256, HmacSha256Key, Sha256};
+/// A streaming MD5.
+#[derive(Clone, Debug, Default)]
+pub struct Md5(md5::Md5);
+
+impl Md5 {
+    /// An MD5 of nothing yet.
+    pub fn new() -> Md5 {
+        Md5::default()
+    }
+
+    /// Adds bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The digest of the bytes so far (more can follow).
+    pub fn digest(&self) -> [u8; 16] {
+        self.0.clone().finalize().into()
+    }
+}
+
+/// MD5 of `data`.
+pub fn md5(data: &[u8]) -> [u8; 16] {
+    md5::Md5::digest(data).into()
+}
 
 #[cfg(test)]
 mod tests {
@@ -217,20 +231,72 @@ mod tests {
 
     #[test]
     fn rfc_vectors() {
-        // RFC 2202 case 2 and RFC 4231 case 2.
+        // RFC 2202 cases 2 and 6 (a key longer than a block), RFC 4231 cases 2 and 6.
         assert_eq!(
             hex(&hmac_sha1(b"Jefe", b"what do ya want for nothing?")),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
         assert_eq!(
+            hex(&hmac_sha1_uncached(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "aa4ae5e15272d00e95705637ce8a3b55ed402112"
+        );
+        assert_eq!(
             hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        assert_eq!(hex(&md5(b"")), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            hex(&hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // RFC 1321's suite.
+        for (input, digest) in [
+            ("", "d41d8cd98f00b204e9800998ecf8427e"),
+            ("a", "0cc175b9c0f1b6a831c399e269772661"),
+            ("abc", "900150983cd24fb0d6963f7d28e17f72"),
+            ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+            (
+                "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+                "57edf4a22be3c955ac49da2e2107b67a",
+            ),
+        ] {
+            assert_eq!(hex(&md5(input.as_bytes())), digest, "{input:?}");
+        }
         let mut m = Md5::new();
         m.update(b"hel");
+        assert_eq!(m.digest(), md5(b"hel"));
         m.update(b"lo");
         assert_eq!(m.digest(), md5(b"hello"));
+    }
+
+    #[test]
+    fn base64_and_hex_vectors() {
+        // RFC 4648 §10.
+        for (input, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            let mut out = vec![0; base64_len(input.len())];
+            base64_into(input.as_bytes(), &mut out);
+            assert_eq!(out, encoded.as_bytes(), "{input:?}");
+        }
+        let mut out = [0; 6];
+        hex_into(&[0x00, 0xab, 0xff], &mut out);
+        assert_eq!(&out, b"00abff");
     }
 
     #[test]
@@ -271,12 +337,6 @@ mod tests {
                         v4_sign_uncached(s, d, r, b"policy")
                     );
                     assert_eq!(hmac_sha1(s, r), hmac_sha1_uncached(s, r));
-                    let expected = {
-                        let mut mac = HmacSha1::new(s);
-                        mac.update(r);
-                        hex(&mac.finalize())
-                    };
-                    assert_eq!(hex(&hmac_sha1(s, r)), expected);
                 }
             }
         }
