@@ -262,7 +262,7 @@ function checksumCause(r, metric) {
       `Not the API: feeding 1 MiB chunks to a wasm \`Crc64\` object without decimal strings runs at ${int(get('ours-object'))} MB/s vs ${int(get('ours'))} via \`crc64(chunk, previous)\`.`,
     );
     parts.push(
-      'Since 2026-12-07 the loop takes each 8-byte word as five 13-bit fields, one lookup each in 288 KiB of tables filled on the first call (crates/crc64), over four interleaved 16 KiB lanes; natively it stays slicing-by-8 (eight lookups in 16 KiB), which is faster there (3,177 vs 2,836 MB/s for the wide tables in a probe of the loop alone). Wasm has no scaled or byte-register addressing, so V8 spends 2–4 instructions of its own on each index before the load (slicing-by-8 with four lanes was about 200 x64 instructions per 32 bytes in Node 20, 35 of them stack accesses, 2026-12-02); five lookups per word instead of eight took the loop alone from 2,242 to 2,581 MB/s in Node 20 and from 2,322 to 2,601 in Chromium 156 (probe, 64 MiB in 1 MiB passes, medians of 11, AMD EPYC), 11-bit fields gave 2,417 / 2,431, 16-bit ones (2 MiB, beyond the L2 cache) 1,204 / 1,367. Through the API each 1 MiB chunk is also copied into the wasm memory (about 14% of a Node pass by its CPU profile); native code reads it where it is.',
+      'The loop is slicing-by-8 on every target (eight lookups per 8-byte word in 16 KiB of tables filled on first use, over four interleaved lanes; crates/crc64). Through the API each 1 MiB chunk is also copied into the wasm memory; native code reads it where it is.',
     );
   }
   if (get('ours-o3')) {

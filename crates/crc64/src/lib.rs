@@ -1,17 +1,13 @@
 //! CRC-64/XZ (ECMA-182): a table-driven `update` over interleaved lanes, and zlib-style
 //! `combine`.
 //!
-//! A crate of its own so that it is compiled at `opt-level = 3` (the workspace root's release
-//! profile) whatever the rest of the core is built at: at `opt-level = "z"` this loop ran at
-//! about a third of the speed (bench/RESULTS.md, 2026-11), and it is what big files wait for.
+//! A crate of its own so that it is compiled at `opt-level = 3` (the workspace's release
+//! profile) while the rest of the core is built for size: this loop is what big files wait for.
 //!
 //! `no_std` (core only, no allocation), so that ossup-post's module can use it.
 //!
-//! Each step advances a CRC over 8 bytes by table lookups: the register, XORed with the next
-//! 8 bytes, goes through a linear map over GF(2), and a linear map is the XOR of its images of
-//! any split of the 64 bits into fields, one table per field. Natively the fields are the 8
-//! bytes (slicing-by-8, 16 KiB of tables); in wasm 5 fields of 13 bits (wide tables, 288 KiB),
-//! because there each lookup costs more instructions than natively (see `mod wide`).
+//! Slicing-by-8 on every target: each step XORs the register with the next 8 bytes and maps the
+//! result through 8 tables of 256 entries (16 KiB), one per byte.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
@@ -21,104 +17,12 @@ use Ordering::Relaxed;
 /// The ECMA-182 polynomial, reflected (oss-spec §5: `0x42F0E1EBA9EA3693` reflected).
 pub const POLY_REFLECTED: u64 = 0xC96C_5795_D787_0F42;
 
-/// The step's lookup tables live in a zero-initialised static filled on first use: in the
-/// `.wasm` it is zeroed memory (.bss), not shipped bytes, and at a fixed address, so every
-/// lookup is one load with a constant offset instead of a base pointer per table held in a
-/// register (measured in V8: four lanes were no faster than one with the tables on the heap).
-/// Relaxed atomics are plain loads and stores here; they only make the static safe to fill
-/// without `unsafe`. Each kind is compiled for the host in tests, where they are checked
-/// against each other.
-#[cfg(not(target_arch = "wasm32"))]
-use slicing as lookup;
-#[cfg(target_arch = "wasm32")]
-use wide as lookup;
-
-/// Natively: slicing-by-8, 8 tables of 256 (16 KiB: with the lanes' data they stay in a 32 KiB
-/// L1 cache, which slicing-by-16's 32 KiB would not). The compiler indexes each with one
-/// zero-extending byte move and a scaled load.
-#[cfg(any(not(target_arch = "wasm32"), test))]
-mod slicing {
-    use super::{zero_bits, AtomicU64, Relaxed};
-
-    pub type Tables = [[AtomicU64; 256]; 8];
-    pub static TABLES: Tables = [const { [const { AtomicU64::new(0) }; 256] }; 8];
-
-    pub fn fill() {
-        // Table k: a byte followed by k zero bytes, 8(k + 1) zero bits (table 7 takes a word's
-        // first byte).
-        for (table, bits) in TABLES.iter().zip((8..).step_by(8)) {
-            for (b, entry) in table.iter().enumerate() {
-                entry.store(zero_bits(b as u64, bits), Relaxed);
-            }
-        }
-    }
-
-    /// The register after a word, from the register XORed with the word.
-    #[inline(always)]
-    pub fn step(t: &Tables, v: u64) -> u64 {
-        // `as u8 as usize` indexes: provably < 256, so no bounds checks even when built for size.
-        t[7][v as u8 as usize].load(Relaxed)
-            ^ t[6][(v >> 8) as u8 as usize].load(Relaxed)
-            ^ t[5][(v >> 16) as u8 as usize].load(Relaxed)
-            ^ t[4][(v >> 24) as u8 as usize].load(Relaxed)
-            ^ t[3][(v >> 32) as u8 as usize].load(Relaxed)
-            ^ t[2][(v >> 40) as u8 as usize].load(Relaxed)
-            ^ t[1][(v >> 48) as u8 as usize].load(Relaxed)
-            ^ t[0][(v >> 56) as u8 as usize].load(Relaxed)
-    }
-}
-
-/// In wasm: 5 fields of 13 bits, 4 tables of 8192 and one of 4096 (the top 12 bits), 288 KiB.
-/// Wasm has no scaled or byte-register addressing, so V8 computes each index with 2–4
-/// instructions of its own (shift, mask, shift by 3) before the load: 5 lookups per 8 bytes
-/// instead of 8 cut that work by 3/8, and the tables fit a 512 KiB L2 cache. Measured on the
-/// AMD EPYC machine (2026-12-07, 64 MiB in 1 MiB passes, medians of 11, the loop alone):
-/// Node 20 2,581 vs 2,242 MB/s for slicing-by-8 with three lanes (the best it had), Chromium
-/// 156 2,601 vs 2,322; 11-bit fields (6 tables, 84 KiB) 2,417 / 2,431, 12-bit 2,359 / 2,476,
-/// 16-bit (2 MiB, beyond L2) 1,204 / 1,367. Natively the wide tables are slower (2,836 vs
-/// 3,177 MB/s for four lanes), so native code keeps slicing-by-8.
-#[cfg(any(target_arch = "wasm32", test))]
-mod wide {
-    use super::{zero_bits, AtomicU64, Relaxed};
-
-    /// Bits of an index: 64 = 4 × 13 + 12.
-    const FIELD: u32 = 13;
-    const SIZE: usize = 1 << FIELD;
-    const MASK: u64 = (1 << FIELD) - 1;
-
-    pub type Tables = [AtomicU64; 4 * SIZE + SIZE / 2];
-    pub static TABLES: Tables = [const { AtomicU64::new(0) }; 4 * SIZE + SIZE / 2];
-
-    pub fn fill() {
-        // Each table by doubling, from the images of its field's bits (each bit followed by 64
-        // zero bits): once entries 0..2^j hold the XORs of the images of bits below j, entries
-        // 2^j..2^(j+1) are those with bit j's image added. Sequential stores, no division: the
-        // first CRC-64 call pays for this (0.3 ms more than slicing-by-8's tables in Node 20).
-        for (field, table) in TABLES.chunks(SIZE).enumerate() {
-            let mut filled = 1; // entry 0 stays 0
-            for j in 0..table.len().trailing_zeros() as usize {
-                let image = zero_bits(1 << (field * FIELD as usize + j), 64);
-                for x in 0..filled {
-                    table[filled + x].store(table[x].load(Relaxed) ^ image, Relaxed);
-                }
-                filled *= 2;
-            }
-        }
-    }
-
-    /// The register after a word, from the register XORed with the word.
-    #[inline(always)]
-    pub fn step(t: &Tables, v: u64) -> u64 {
-        // Masked indexes below each table's end: no bounds checks.
-        t[(v & MASK) as usize].load(Relaxed)
-            ^ t[SIZE + ((v >> FIELD) & MASK) as usize].load(Relaxed)
-            ^ t[2 * SIZE + ((v >> (2 * FIELD)) & MASK) as usize].load(Relaxed)
-            ^ t[3 * SIZE + ((v >> (3 * FIELD)) & MASK) as usize].load(Relaxed)
-            ^ t[4 * SIZE + (v >> (4 * FIELD)) as usize].load(Relaxed)
-    }
-}
-
-type Tables = lookup::Tables;
+/// The tables live in a zero-initialised static filled on first use, so that they are 16 KiB
+/// of wasm memory rather than 16 KiB of incompressible bytes shipped in every `.wasm`; Relaxed
+/// atomics are plain loads and stores here and only make the static safe to fill without
+/// `unsafe`.
+type Tables = [[AtomicU64; 256]; 8];
+static TABLES: Tables = [const { [const { AtomicU64::new(0) }; 256] }; 8];
 
 /// Whether [`TABLES`] and [`SHIFT`] are filled. Filling is idempotent (the same values every
 /// time), so two threads racing to fill them (natively) only repeat work; `Release`/`Acquire`
@@ -129,7 +33,7 @@ fn tables() -> &'static Tables {
     if !FILLED.load(Ordering::Acquire) {
         fill();
     }
-    &lookup::TABLES
+    &TABLES
 }
 
 /// A raw (non-inverted) register advanced over `bits` zero bits, one bit at a time: the
@@ -145,13 +49,17 @@ fn zero_bits(mut crc: u64, bits: u32) -> u64 {
     crc
 }
 
-/// Fills [`TABLES`] and [`SHIFT`], once per process; out of line, so that `update` stays small
-/// (inlined into it, the fill made cargo's ossup.wasm 0.5 KB larger, by twiggy on 2026-12-02;
-/// 0.1 KB brotli once through wasm-opt).
+/// Fills [`TABLES`] and [`SHIFT`], once per process; out of line, so that `update` stays small.
 #[cold]
 #[inline(never)]
 fn fill() {
-    lookup::fill();
+    // Table k: a byte followed by k zero bytes, 8(k + 1) zero bits (table 7 takes a word's
+    // first byte).
+    for (table, bits) in TABLES.iter().zip((8..).step_by(8)) {
+        for (b, entry) in table.iter().enumerate() {
+            entry.store(zero_bits(b as u64, bits), Relaxed);
+        }
+    }
     let mut op = one_zero_bit();
     let mut square = [0u64; 64];
     for _ in 0..(LANE * 8).trailing_zeros() {
@@ -168,11 +76,8 @@ fn fill() {
 /// CRCs are computed in one interleaved loop and then joined (see [`update`]).
 const LANE: usize = 16 * 1024;
 /// Independent CRC chains per block: the table lookups of one chain wait on the previous
-/// step's result, so one chain leaves the CPU idle between loads. Natively four keep it busy
-/// (1.7× one chain; three lanes 1.4×, eight 1.3×). In wasm four too with the wide tables
-/// (Node / Chromium 2,581 / 2,601 MB/s; three lanes 2,276 / 2,388, five 2,560 / 2,542; with
-/// slicing-by-8 it had been three). `update` names the lanes (an array of registers over an
-/// array of lane slices ran at 0.93-0.94× the speed in Node, 2026-12-06).
+/// step's result, so one chain leaves the CPU idle between loads, and in wasm one chain fell
+/// short of the 1.2× hash-wasm floor of issue 27.
 const LANES: usize = 4;
 
 /// Advances a raw (non-inverted) register over 8 bytes.
@@ -180,7 +85,16 @@ const LANES: usize = 4;
 fn step(t: &Tables, crc: u64, chunk: &[u8]) -> u64 {
     let mut word = [0u8; 8];
     word.copy_from_slice(&chunk[..8]);
-    lookup::step(t, crc ^ u64::from_le_bytes(word))
+    let v = crc ^ u64::from_le_bytes(word);
+    // `as u8 as usize` indexes: provably < 256, so no bounds checks even when built for size.
+    t[7][v as u8 as usize].load(Relaxed)
+        ^ t[6][(v >> 8) as u8 as usize].load(Relaxed)
+        ^ t[5][(v >> 16) as u8 as usize].load(Relaxed)
+        ^ t[4][(v >> 24) as u8 as usize].load(Relaxed)
+        ^ t[3][(v >> 32) as u8 as usize].load(Relaxed)
+        ^ t[2][(v >> 40) as u8 as usize].load(Relaxed)
+        ^ t[1][(v >> 48) as u8 as usize].load(Relaxed)
+        ^ t[0][(v >> 56) as u8 as usize].load(Relaxed)
 }
 
 /// One chain over `data`, raw register in and out.
@@ -279,8 +193,9 @@ fn gf2_square(square: &mut [u64; 64], matrix: &[u64; 64]) {
     }
 }
 
-/// `combine(crc(A), crc(B), len(B)) == crc(A ‖ B)`: zlib's `crc32_combine` widened to 64 bits
-/// (oss-spec §5). Used to check a multipart object's CRC from its parts' CRCs.
+/// `combine(crc(A), crc(B), len(B)) == crc(A ‖ B)`, used to check a multipart object's CRC from
+/// its parts' CRCs: zlib's `crc32_combine` (Mark Adler) widened to 64 bits, `crc(A)` times
+/// x^(8·len(B)) mod P by repeated squaring of GF(2) matrices, XOR `crc(B)` (oss-spec §5).
 pub fn combine(crc_a: u64, crc_b: u64, length_b: u64) -> u64 {
     if length_b == 0 {
         return crc_a;
@@ -379,35 +294,14 @@ mod tests {
         }
     }
 
-    /// The wide tables (what wasm uses) and slicing-by-8 (native) step alike, on every single
-    /// bit, every entry of each wide table reached through its own field, and random words.
     #[test]
-    fn wide_tables_equal_slicing() {
-        slicing::fill();
-        wide::fill();
-        let both = |v: u64| {
-            (
-                wide::step(&wide::TABLES, v),
-                slicing::step(&slicing::TABLES, v),
-            )
-        };
-        for bit in 0..64 {
-            let (w, s) = both(1 << bit);
-            assert_eq!(w, s, "bit {bit}");
-        }
-        for (offset, bits) in [(0, 13), (13, 13), (26, 13), (39, 13), (52, 12)] {
-            for x in 0..1u64 << bits {
-                let (w, s) = both(x << offset);
-                assert_eq!(w, s, "field at {offset}, entry {x}");
+    fn tables_follow_the_definition() {
+        let t = tables();
+        for (k, table) in t.iter().enumerate() {
+            for (b, entry) in table.iter().enumerate() {
+                let want = zero_bits(b as u64, 8 * (k as u32 + 1));
+                assert_eq!(entry.load(Relaxed), want, "table {k}, entry {b}");
             }
-        }
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        for _ in 0..10_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let (w, s) = both(state);
-            assert_eq!(w, s, "{state:#x}");
         }
     }
 
