@@ -113,13 +113,22 @@ async function killAfterEightParts(server, path, checkpointDir) {
     const timer = setInterval(() => {
       if (checkpointed() >= 8) {
         clearInterval(timer);
+        clearTimeout(guard);
         child.kill('SIGKILL');
         resolve();
       }
     }, 5);
-    child.on('exit', (code) => {
+    // Every way out settles: a child that ends on its own, or never gets to 8 parts, fails the test.
+    const guard = setTimeout(() => {
       clearInterval(timer);
-      if (checkpointed() < 8) reject(new Error(`child exited early (${code}): ${stdout}`));
+      child.kill('SIGKILL');
+      reject(new Error(`the child did not checkpoint 8 parts within 60 s: ${stdout}`));
+    }, 60_000);
+    child.on('exit', (code, signal) => {
+      clearInterval(timer);
+      clearTimeout(guard);
+      if (signal !== 'SIGKILL')
+        reject(new Error(`child exited on its own (${code}, ${checkpointed()} parts): ${stdout}`));
     });
   });
   if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
