@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startBucketServer } from '../../www/server/bucket.mjs';
+import { startTestServer } from './bucket-helpers.mjs';
 import * as ossup from '../../pkg/dist/node.mjs';
 import { startProxy } from './fault-proxy.mjs';
 
@@ -34,15 +34,7 @@ async function makeFile(size, name = `file-${++counter}.bin`) {
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-async function bucket(t) {
-  const root = await mkdtemp(join(tmpdir(), 'ossup-integrity-bucket-'));
-  const server = await startBucketServer({ root, testMode: true });
-  t.after(async () => {
-    await server.close();
-    await rm(root, { recursive: true, force: true });
-  });
-  return server;
-}
+const bucket = (t) => startTestServer(t, { testMode: true });
 
 function uploader(server, extra = {}) {
   return ossup.createUploader({

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { startBucketServer } from '../../www/server/bucket.mjs';
+import { startTestServer } from './bucket-helpers.mjs';
 import * as ossup from '../../pkg/dist/node.mjs';
 
 const MiB = 1024 * 1024;
@@ -24,15 +24,9 @@ async function makeFile(size, ext = 'png') {
   return path;
 }
 
-async function bucket(t) {
-  const root = await mkdtemp(join(tmpdir(), 'ossup-bucket-'));
-  const server = await startBucketServer({ root, testMode: true });
-  t.after(async () => {
-    ossup.setClockOffset(0);
-    await server.close();
-    await rm(root, { recursive: true, force: true });
-  });
-  return server;
+function bucket(t) {
+  t.after(() => ossup.setClockOffset(0));
+  return startTestServer(t, { testMode: true });
 }
 
 function uploader(server, credentials, extra = {}) {
