@@ -6,18 +6,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../../scripts/chromium.mjs';
+import { PAGE_PATH, startSite } from './browser-site.mjs';
 import { startBucketServer } from '../../www/server/bucket.mjs';
 import { startProxy } from './fault-proxy.mjs';
 
 const MiB = 1024 * 1024;
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const PAGE_PATH = '/tests/browser/uploader.html';
-const TYPES = { '.html': 'text/html; charset=utf-8', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 
 /** The bytes the page's makeFile(name, size, { seed }) builds: word i is imul(i + 1, 0x9e3779b1) ^ seed. */
 function generated(size, seed) {
@@ -34,42 +30,6 @@ let site;
 let browser;
 const proxyRules = {}; // the tests set `corrupt` per case
 
-function startSite(endpoint) {
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://site');
-    const send = (status, type, body) => {
-      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
-      res.end(body);
-    };
-    req.resume();
-    if (url.pathname === '/api/config') {
-      return send(200, 'application/json', JSON.stringify({ bucket: bucket.bucket, region: bucket.region, endpoint }));
-    }
-    if (url.pathname === '/api/sts' && req.method === 'POST') {
-      return send(200, 'application/json', JSON.stringify(bucket.issueSts({ ttlSeconds: 3600 })));
-    }
-    const allowed = url.pathname === PAGE_PATH || /^\/pkg\/dist\/[\w.-]+\.(mjs|wasm)$/.test(url.pathname);
-    if (!allowed || req.method !== 'GET') return send(404, 'text/plain', 'not here');
-    try {
-      send(200, TYPES[path.extname(url.pathname)], await readFile(path.join(REPO, url.pathname)));
-    } catch {
-      send(404, 'text/plain', 'not found');
-    }
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${server.address().port}`,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections();
-            server.close(done);
-          }),
-      }),
-    ),
-  );
-}
-
 // One proxy for the file (node:test's `after` closes it), its rules changed per test.
 const closers = [];
 before(async () => {
@@ -77,7 +37,7 @@ before(async () => {
   bucket = await startBucketServer({ root, testMode: true });
   const proxy = await startProxy({ after: (fn) => closers.push(fn) }, bucket.url, proxyRules);
   proxyRules.unexpose = ['x-oss-hash-crc64ecma'];
-  site = await startSite(proxy.url);
+  site = await startSite(bucket, proxy.url);
   browser = await launchChromium();
 });
 

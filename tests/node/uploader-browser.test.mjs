@@ -9,17 +9,14 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../../scripts/chromium.mjs';
+import { PAGE_PATH, startSite } from './browser-site.mjs';
 import { startBucketServer } from '../../www/server/bucket.mjs';
 import { crc64, crc64Header } from '../../www/server/crc64.mjs';
 
 const MiB = 1024 * 1024;
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const PAGE_PATH = '/tests/browser/uploader.html';
 
 // ---------------------------------------------------------------- the bytes the page builds
 
@@ -55,55 +52,10 @@ let bucket;
 let site; // the page's origin: the page, the package, /api/config, /api/sts
 let browser;
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-
-function startSite() {
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://site');
-    const send = (status, type, body) => {
-      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
-      res.end(body);
-    };
-    req.resume();
-    if (url.pathname === '/api/config') {
-      return send(
-        200,
-        'application/json',
-        JSON.stringify({ bucket: bucket.bucket, region: bucket.region, endpoint: bucket.url }),
-      );
-    }
-    if (url.pathname === '/api/sts' && req.method === 'POST') {
-      site.stsCalls++;
-      return send(200, 'application/json', JSON.stringify(bucket.issueSts({ ttlSeconds: 3600 })));
-    }
-    // Only the page and the built package are served.
-    const allowed = url.pathname === PAGE_PATH || /^\/pkg\/dist\/[\w.-]+\.(mjs|wasm)$/.test(url.pathname);
-    if (!allowed || req.method !== 'GET') return send(404, 'text/plain', 'not here');
-    try {
-      send(200, TYPES[path.extname(url.pathname)], await readFile(path.join(REPO, url.pathname)));
-    } catch {
-      send(404, 'text/plain', 'not found');
-    }
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${server.address().port}`,
-        stsCalls: 0,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections();
-            server.close(done);
-          }),
-      }),
-    ),
-  );
-}
-
 before(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'ossup-browser-bucket-'));
   bucket = await startBucketServer({ root, testMode: true });
-  site = await startSite();
+  site = await startSite(bucket);
   browser = await launchChromium();
 });
 
