@@ -53,19 +53,116 @@ const sleep = (ms, entry) =>
     entry.wakers.add(wake);
   });
 
-/** At most `limit` requests in flight across all files of an uploader (WeChat: 10 in total). */
-function createLimiter(limit) {
+/**
+ * The requests in flight across all files and parts: `fixed` (the `concurrency` option), else
+ * adaptive up to `max`. One lossy TCP flow carries a few Mbit/s, so a flow is added while the
+ * measured throughput still grows, and a quarter are dropped after an error or a stall.
+ * Waiting parts of started files go before new files.
+ */
+function createBudget(max, fixed) {
+  let size = fixed || Math.min(max, 4);
   let active = 0;
-  const waiting = [];
-  return async (fn) => {
-    if (active >= limit) await new Promise((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
+  let bytes = 0;
+  let done = 0;
+  let since = Date.now();
+  let best = 0;
+  const waiting = [[], []];
+  const next = () => {
+    for (let wake; active < size && (wake = waiting[0].shift() || waiting[1].shift()); active++) wake();
+  };
+  const budget = {
+    flows: fixed || max,
+    /** A slot, for a part (before new files) or a file; `.cancel()` withdraws or gives it back. */
+    acquire(part) {
+      const queue = waiting[part ? 0 : 1];
+      let wake;
+      const slot = new Promise((resolve) => {
+        wake = resolve;
+        queue.push(resolve);
+        next();
+      });
+      slot.cancel = () => (queue.includes(wake) ? queue.splice(queue.indexOf(wake), 1) : budget.release());
+      return slot;
+    },
+    release() {
       active--;
-      if (waiting.length) waiting.shift()();
-    }
+      next();
+    },
+    /** A request of `n` body bytes completed: a window closes after two per slot and a second. */
+    sent(n) {
+      bytes += n;
+      const t = Date.now();
+      if (++done < 2 * size || t - since < 1000) return;
+      const rate = bytes / (t - since);
+      bytes = 0;
+      done = 0;
+      since = t;
+      if (fixed || !(waiting[0].length || waiting[1].length) || rate <= best * 1.1) return;
+      best = rate;
+      size = Math.min(max, size + 1);
+      next();
+    },
+    /** Bytes per second per flow at the best measured rate, 0 before a measurement. */
+    flowRate: () => (best * 1000) / size,
+    slower() {
+      if (!fixed) size = Math.max(1, size - Math.ceil(size / 4));
+      best = 0;
+    },
+  };
+  return budget;
+}
+
+/**
+ * The transport, watched: a request whose upload makes no progress for `stallTimeout` ms is
+ * aborted and fails retryably, so the retry goes out on a new connection (a connection silent
+ * after an outage otherwise waits out TCP's backed-off timers). Completed requests feed the
+ * budget's throughput (progress runs ahead of the link by the socket's buffer).
+ */
+function watchTransport(transport, stallTimeout, budget) {
+  const watch = (send, silent) => (request) => {
+    let timer;
+    let stalled = null;
+    let total = 0;
+    const rearm = () => {
+      clearTimeout(timer);
+      if (stallTimeout && !silent)
+        timer = setTimeout(() => {
+          stalled = new OssupError('STALLED', `no upload progress for ${stallTimeout} ms`, { retryable: true });
+          sent.abort();
+        }, stallTimeout);
+    };
+    const sent = send({
+      ...request,
+      onProgress: (done, of) => {
+        total = of || done;
+        rearm();
+        if (request.onProgress) request.onProgress(done, of);
+      },
+    });
+    rearm();
+    return {
+      promise: sent.promise.then(
+        (answer) => {
+          clearTimeout(timer);
+          budget.sent((request.body && request.body.byteLength) || total);
+          return answer;
+        },
+        (error) => {
+          clearTimeout(timer);
+          throw stalled || error;
+        },
+      ),
+      abort() {
+        clearTimeout(timer);
+        sent.abort();
+      },
+    };
+  };
+  return {
+    ...transport,
+    postObject: watch(transport.postObject),
+    // Mini-program requests report no upload progress: the platform's timeout watches them.
+    request: transport.request && watch(transport.request, transport.requestProgress === false),
   };
 }
 
@@ -80,10 +177,11 @@ function checkOptions(options) {
     throw new OssupError('MISSING_OPTION', '`bucket` is required (the bucket name, e.g. my-bucket)');
   if (signsItself && !options.region)
     throw new OssupError('MISSING_OPTION', '`region` is required (the Region ID, e.g. cn-hangzhou)');
-  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
-    throw new OssupError('INVALID_OPTION', '`concurrency` must be a whole number ≥ 1');
+  for (const name of ['concurrency', 'maxConcurrency']) {
+    if (options[name] !== undefined && !(Number.isInteger(options[name]) && options[name] >= 1))
+      throw new OssupError('INVALID_OPTION', `\`${name}\` must be a whole number ≥ 1`);
   }
-  for (const name of ['maxFileSize', 'minFileSize', 'maxFiles', 'timeout']) {
+  for (const name of ['maxFileSize', 'minFileSize', 'maxFiles', 'timeout', 'stallTimeout']) {
     if (options[name] !== undefined && !(typeof options[name] === 'number' && options[name] >= 0)) {
       throw new OssupError('INVALID_OPTION', `\`${name}\` must be a non-negative number`);
     }
@@ -151,9 +249,13 @@ function makeUploader(options) {
     entry.proposedKey = vod.key;
     return destination({ bucket: vod.bucket, region: vod.region, endpoint: vod.endpoint }, vod.credentials);
   }
-  const transport = options.transport || chooseTransport();
+  const given = options.transport || chooseTransport();
   const retry = retryOptions(options.retry);
-  const concurrency = Math.min(options.concurrency || 3, transport.maxConcurrency || Infinity);
+  // WeChat: 10 requests at once in total, shared with the app; its transport's default is 8.
+  const maxConcurrency = Math.max(1, options.maxConcurrency || options.maxRequests || given.maxConcurrency || 8);
+  const budget = createBudget(maxConcurrency, options.concurrency && Math.min(options.concurrency, maxConcurrency));
+  const stallTimeout = options.stallTimeout !== undefined ? options.stallTimeout : 15000;
+  const transport = watchTransport(given, stallTimeout, budget);
   const timeout = options.timeout !== undefined ? options.timeout : transport.defaultTimeout;
   const minFileSize = options.minFileSize !== undefined ? options.minFileSize : 1;
   const integrity = options.integrity !== false;
@@ -162,13 +264,12 @@ function makeUploader(options) {
   const forbidOverwrite =
     options.forbidOverwrite !== undefined ? options.forbidOverwrite !== false : options.vodCredentials === undefined;
   const multipartThreshold = options.multipartThreshold !== undefined ? options.multipartThreshold : 8 * 1024 * 1024;
-  const limit = createLimiter(Math.max(1, Math.min(options.maxRequests || Infinity, transport.maxConcurrency || 64)));
   const store = createCheckpointStore(
     options.checkpointStorage || (transport.storage ? transport.storage(options) : memoryBackend()),
     { maxAgeMs: options.checkpointMaxAge },
   );
 
-  const request = createSignedRequests({ options, transport, limit, timeout });
+  const request = createSignedRequests({ options, transport, timeout });
 
   function upload(files, uploadOptions = {}) {
     const list =
@@ -311,25 +412,23 @@ function makeUploader(options) {
 
     async function postOnce(entry) {
       const proposedKey = entry.key || entry.proposedKey;
-      // signForm asks your server through the platform's request API: it counts toward the cap.
-      const signed = await limit(() =>
-        entry.dest.credentials.form({
-          key: proposedKey,
-          name: entry.file.name,
-          size: entry.size,
-          contentType: entry.file.type,
-          region: entry.dest.region,
-          bucket: entry.dest.bucket,
-          signatureVersion: options.signatureVersion,
-          expiresIn: options.formExpiresIn,
-          forbidOverwrite,
-          successActionStatus: 200,
-          meta: uploadOptions.meta || options.meta,
-          headers: uploadOptions.headers || options.headers,
-          callback: uploadOptions.callback || options.callback,
-          callbackVar: uploadOptions.callbackVar || options.callbackVar,
-        }),
-      );
+      // signForm asks your server through the platform's request API, in this file's slot.
+      const signed = await entry.dest.credentials.form({
+        key: proposedKey,
+        name: entry.file.name,
+        size: entry.size,
+        contentType: entry.file.type,
+        region: entry.dest.region,
+        bucket: entry.dest.bucket,
+        signatureVersion: options.signatureVersion,
+        expiresIn: options.formExpiresIn,
+        forbidOverwrite,
+        successActionStatus: 200,
+        meta: uploadOptions.meta || options.meta,
+        headers: uploadOptions.headers || options.headers,
+        callback: uploadOptions.callback || options.callback,
+        callbackVar: uploadOptions.callbackVar || options.callbackVar,
+      });
       entry.usedCredentials = signed.used;
       const fields = signed.fields;
       entry.key = fields.key || proposedKey;
@@ -343,7 +442,7 @@ function makeUploader(options) {
       entry.url = objectUrl(base, entry.key);
       const crcPromise = localCrc(entry);
       let headers = {};
-      const answer = await limit(async () => {
+      const answer = await (async () => {
         const posting = transport.postObject({
           url: `${base}/`,
           fields,
@@ -363,7 +462,7 @@ function makeUploader(options) {
         } finally {
           entry.aborts.delete(posting.abort);
         }
-      });
+      })();
       headers = { ...headers, ...lowerHeaders(answer.headers) };
       const expected = Number(fields.success_action_status || 204);
       if (answer.status !== expected && answer.status !== 203 && !(answer.status >= 200 && answer.status < 300)) {
@@ -463,6 +562,7 @@ function makeUploader(options) {
           if (!allowed) throw error;
           let delay = Math.min(retry.backoffLimit, retry.delay * 2 ** (attempt - 1));
           if (retry.jitter) delay = Math.round(delay * (0.5 + Math.random() / 2));
+          budget.slower();
           setState(entry, 'retrying');
           task.emit('retry', entry.public, { attempt, delay, error });
           await sleep(delay, entry);
@@ -497,6 +597,8 @@ function makeUploader(options) {
       progress: (entry, loaded) => progress(entry, loaded),
       emit: (event, entry, info) => task.emit(event, entry.public, info),
       whilePaused: (entry) => whilePaused(entry),
+      budget,
+      timeout,
     };
 
     async function uploadEntry(entry) {
@@ -587,18 +689,24 @@ function makeUploader(options) {
       for (const entry of entries) if (entry.invalid) finish(entry, 'error', entry.invalid);
 
       const queue = entries.filter((e) => !e.invalid);
+      // A file starts when the budget has a slot for it, and keeps that slot until it settles.
       const worker = async () => {
-        for (let entry = queue.shift(); entry; entry = queue.shift()) {
-          await whilePaused(entry);
-          if (entry.canceled || canceledAll) continue;
+        for (;;) {
+          await budget.acquire(false);
+          const entry = queue.shift();
           try {
+            if (!entry) return;
+            await whilePaused(entry);
+            if (entry.canceled || canceledAll) continue;
             finish(entry, 'success', await uploadEntry(entry));
           } catch (error) {
             finish(entry, entry.canceled ? 'canceled' : 'error', error);
+          } finally {
+            budget.release();
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(maxConcurrency, queue.length) }, worker));
       const results = entries.map((e) =>
         e.state === 'success'
           ? { status: 'success', ...e.result }
