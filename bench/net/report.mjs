@@ -9,7 +9,8 @@ const HEADING = '## Network (emulated links)';
 
 const s = (ms) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
-const mb = (b) => (b === null || b === undefined ? '—' : `${(b / 1e6).toFixed(1)} MB`);
+const mb = (b) =>
+  b === null || b === undefined ? '—' : Math.abs(b) < 1e6 ? `${Math.round(b / 1e3)} KB` : `${(b / 1e6).toFixed(1)} MB`;
 
 function profileLabel(name, p) {
   const rate = (bps) => `${bps / 1e6} Mbit/s`;

@@ -159,7 +159,7 @@ function ipc(child) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function runNetwork({ plan, log = console.log, seed = 1 } = {}) {
+export async function runNetwork({ plan, log = console.log, seed = 1, packageUrl } = {}) {
   const why = unavailable();
   if (why) return { skipped: why };
   plan = plan || defaultPlan();
@@ -246,7 +246,7 @@ export async function runNetwork({ plan, log = console.log, seed = 1 } = {}) {
   return { profiles: PROFILES, cells: cells.map(summarise), durationS: (Date.now() - started) / 1000 };
 }
 
-async function runOnce({ link, ask, server, files, bytes, contender, workload, dir, profile }) {
+async function runOnce({ link, ask, server, files, bytes, contender, workload, dir, profile, packageUrl }) {
   const runId = `${contender}-${Date.now().toString(36)}`;
   const stateDir = path.join(dir, 'state', runId);
   await mkdir(stateDir, { recursive: true });
@@ -258,7 +258,7 @@ async function runOnce({ link, ask, server, files, bytes, contender, workload, d
     server,
     sts,
     files: files.map(({ path: p, name, size, type }) => ({ path: p, name, size, type })),
-    package: process.env.OSSUP_NET_PACKAGE,
+    package: packageUrl || process.env.OSSUP_NET_PACKAGE,
   };
   await ask({ type: 'log' }); // clears the request log
   await link.reset();
