@@ -35,14 +35,27 @@ fn open_tun(name: &str) -> RawFd {
     }
     // SAFETY: plain syscalls on a path and a struct we own.
     unsafe {
-        let fd = libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC);
+        let fd = libc::open(
+            c"/dev/net/tun".as_ptr(),
+            libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC,
+        );
         if fd < 0 {
-            fail(&format!("open /dev/net/tun: {}", std::io::Error::last_os_error()));
+            fail(&format!(
+                "open /dev/net/tun: {}",
+                std::io::Error::last_os_error()
+            ));
         }
-        let mut req = IfReq { name: [0; libc::IFNAMSIZ], flags: IFF_TUN | IFF_NO_PI, _pad: [0; 22] };
+        let mut req = IfReq {
+            name: [0; libc::IFNAMSIZ],
+            flags: IFF_TUN | IFF_NO_PI,
+            _pad: [0; 22],
+        };
         req.name[..name.len()].copy_from_slice(name.as_bytes());
         if libc::ioctl(fd, TUNSETIFF as _, &mut req as *mut IfReq) < 0 {
-            fail(&format!("TUNSETIFF {name}: {}", std::io::Error::last_os_error()));
+            fail(&format!(
+                "TUNSETIFF {name}: {}",
+                std::io::Error::last_os_error()
+            ));
         }
         fd
     }
@@ -142,7 +155,11 @@ impl Direction {
             Some(high) => {
                 // Sequence arithmetic mod 2^32: "before" is a negative signed difference.
                 if (seq.wrapping_sub(*high) as i32) < 0 {
-                    let repeated = if (end.wrapping_sub(*high) as i32) < 0 { len } else { high.wrapping_sub(seq) };
+                    let repeated = if (end.wrapping_sub(*high) as i32) < 0 {
+                        len
+                    } else {
+                        high.wrapping_sub(seq)
+                    };
                     self.counters.retransmitted_bytes += u64::from(repeated);
                 }
                 if (end.wrapping_sub(*high) as i32) > 0 {
@@ -167,14 +184,16 @@ impl Direction {
             self.counters.lost += 1;
             return;
         }
-        let backlog = self.busy_until.saturating_duration_since(now).as_secs_f64() * self.bytes_per_sec;
+        let backlog =
+            self.busy_until.saturating_duration_since(now).as_secs_f64() * self.bytes_per_sec;
         if backlog + packet.len() as f64 > self.queue_limit as f64 {
             self.counters.queue_drops += 1;
             return;
         }
         let start = self.busy_until.max(now);
         self.busy_until = start + Duration::from_secs_f64(packet.len() as f64 / self.bytes_per_sec);
-        self.in_flight.push_back((self.busy_until + self.delay, packet.to_vec()));
+        self.in_flight
+            .push_back((self.busy_until + self.delay, packet.to_vec()));
     }
 
     fn deliver(&mut self, now: Instant, blackholed: bool) {
@@ -182,7 +201,9 @@ impl Direction {
             if *due > now {
                 break;
             }
-            let Some((_, packet)) = self.in_flight.pop_front() else { break };
+            let Some((_, packet)) = self.in_flight.pop_front() else {
+                break;
+            };
             if blackholed {
                 self.counters.blackholed += 1;
                 continue;
@@ -198,8 +219,14 @@ impl Direction {
 }
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: Option<T>) -> T {
-    match args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)) {
-        Some(v) => v.parse().unwrap_or_else(|_| fail(&format!("bad value for {name}: {v}"))),
+    match args
+        .iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(v) => v
+            .parse()
+            .unwrap_or_else(|_| fail(&format!("bad value for {name}: {v}"))),
         None => default.unwrap_or_else(|| fail(&format!("{name} is required"))),
     }
 }
@@ -246,19 +273,46 @@ fn main() {
 
     loop {
         let now = Instant::now();
-        let next_due = dirs.iter().filter_map(|d| d.in_flight.front().map(|(t, _)| *t)).min();
+        let next_due = dirs
+            .iter()
+            .filter_map(|d| d.in_flight.front().map(|(t, _)| *t))
+            .min();
         let mut fds = [
-            libc::pollfd { fd: cfd, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: sfd, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 },
+            libc::pollfd {
+                fd: cfd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: sfd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: 0,
+                events: libc::POLLIN,
+                revents: 0,
+            },
         ];
         let timeout = next_due.map(|t| {
             let d = t.saturating_duration_since(now);
-            libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as libc::c_long }
+            libc::timespec {
+                tv_sec: d.as_secs() as libc::time_t,
+                tv_nsec: d.subsec_nanos() as libc::c_long,
+            }
         });
-        let tp = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+        let tp = timeout
+            .as_ref()
+            .map_or(std::ptr::null(), |t| t as *const libc::timespec);
         // SAFETY: the pollfd array and timespec live across the call.
-        let ready = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, tp, std::ptr::null()) };
+        let ready = unsafe {
+            libc::ppoll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                tp,
+                std::ptr::null(),
+            )
+        };
         if ready < 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::Interrupted {
