@@ -4,7 +4,7 @@
 // (the Makefile does). No timing assertions: the report says met / missed and why.
 // BENCH_QUICK=1 cuts repetitions for a fast smoke run of the harness itself.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILD, PKG, ROOT, RESULTS } from './lib/paths.mjs';
@@ -22,6 +22,10 @@ import { startStaticServer } from './lib/static-server.mjs';
 import { runUpload } from './lib/upload.mjs';
 import { renderResults } from './lib/report.mjs';
 import { startCpuMonitor } from './lib/cpu-monitor.mjs';
+import { buildEmulator, unavailable as networkUnavailable } from './net/link.mjs';
+import { planFromEnv, runNetwork } from './net/stage.mjs';
+import { renderNetworkRun, withNetworkSection } from './net/report.mjs';
+import { pathToFileURL } from 'node:url';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 // Signing 11 and hashing 7 since 2026-12-06 (7 and 5 before): on the shared 2-core machines a
@@ -223,6 +227,13 @@ results.upload = await stage('upload pipeline (Node, loopback)', () =>
   runUpload({ reps: REPS.upload, concurrency: 3, log }),
 );
 
+// Uploads over emulated phone links (bench/net; root only, else the report says it was skipped).
+results.network = await stage('network (emulated links, bench/net)', async () => {
+  if (networkUnavailable()) return { skipped: networkUnavailable() };
+  buildEmulator();
+  return runNetwork({ plan: planFromEnv(), log, packageUrl: pathToFileURL(path.join(PKG, 'dist/node.mjs')).href });
+});
+
 results.meta.machine.loadEnd = os.loadavg()[0].toFixed(2);
 const cpu = cpuMonitor.stop();
 if (cpu) {
@@ -236,7 +247,16 @@ if (cpu) {
 results.meta.machine.loadDuring = { median: median(loadSamples).toFixed(2), max: Math.max(...loadSamples).toFixed(2) };
 results.meta.durationS = (Date.now() - started) / 1000;
 writeFileSync(path.join(BUILD, 'results.json'), JSON.stringify(results, null, 2));
-writeFileSync(RESULTS, renderResults(results));
+// The network section keeps what it held besides the latest run (kept before/after tables).
+const previousResults = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+writeFileSync(
+  RESULTS,
+  withNetworkSection(
+    renderResults(results),
+    renderNetworkRun(results.network, { date: results.meta.date.slice(0, 16).replace('T', ' ') + ' UTC' }),
+    previousResults,
+  ),
+);
 log(`wrote ${path.relative(ROOT, RESULTS)} and ${path.relative(ROOT, path.join(BUILD, 'results.json'))}`);
 if (results.errors.length) {
   console.error(`${results.errors.length} stage(s) failed: ${results.errors.map((e) => e.stage).join(', ')}`);
