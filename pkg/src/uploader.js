@@ -55,17 +55,17 @@ const sleep = (ms, entry) =>
 
 /**
  * The requests in flight across all files and parts: `fixed` (the `concurrency` option), else
- * adaptive up to `max`. One lossy TCP flow carries a few Mbit/s, so a flow is added while the
- * measured throughput still grows, and a quarter are dropped after an error or a stall.
- * Waiting parts of started files go before new files.
+ * adaptive up to `max`. One lossy TCP flow carries 3–4 Mbit/s, so it starts at 8 (a 4G uplink's
+ * worth), adds a flow while each window's throughput grows by half a flow's share over the
+ * last, and drops a quarter after an error or a stall. Waiting parts of started files go before new files.
  */
 function createBudget(max, fixed) {
-  let size = fixed || Math.min(max, 4);
+  let size = fixed || Math.min(max, 8);
   let active = 0;
   let bytes = 0;
   let done = 0;
   let since = Date.now();
-  let best = 0;
+  let last = 0;
   const waiting = [[], []];
   const next = () => {
     for (let wake; active < size && (wake = waiting[0].shift() || waiting[1].shift()); active++) wake();
@@ -88,25 +88,36 @@ function createBudget(max, fixed) {
       active--;
       next();
     },
-    /** A request of `n` body bytes completed: a window closes after two per slot and a second. */
+    /**
+     * A request of `n` body bytes completed (progress runs ahead of the link by the socket's
+     * buffer): a window closes after a second and one request per slot.
+     */
     sent(n) {
       bytes += n;
       const t = Date.now();
-      if (++done < 2 * size || t - since < 1000) return;
+      if (++done < size || t - since < 1000) return;
       const rate = bytes / (t - since);
-      bytes = 0;
-      done = 0;
+      const grew = rate > last * (1 + 0.5 / size);
+      bytes = done = 0;
       since = t;
-      if (fixed || !(waiting[0].length || waiting[1].length) || rate <= best * 1.1) return;
-      best = rate;
-      size = Math.min(max, size + 1);
+      last = rate;
+      if (fixed || !grew || size >= max || !(waiting[0].length || waiting[1].length)) return;
+      size++;
       next();
     },
-    /** Bytes per second per flow at the best measured rate, 0 before a measurement. */
-    flowRate: () => (best * 1000) / size,
+    /**
+     * `n` files queued go at once when the cap allows: a file left to wait behind the others
+     * would run alone on one flow at the end.
+     */
+    open(n) {
+      if (!fixed && n > size) size = Math.min(max, n);
+      next();
+    },
+    /** Bytes per second per flow in the last window, 0 before one. */
+    flowRate: () => (last * 1000) / size,
     slower() {
       if (!fixed) size = Math.max(1, size - Math.ceil(size / 4));
-      best = 0;
+      last = 0;
     },
   };
   return budget;
@@ -115,8 +126,7 @@ function createBudget(max, fixed) {
 /**
  * The transport, watched: a request whose upload makes no progress for `stallTimeout` ms is
  * aborted and fails retryably, so the retry goes out on a new connection (a connection silent
- * after an outage otherwise waits out TCP's backed-off timers). Completed requests feed the
- * budget's throughput (progress runs ahead of the link by the socket's buffer).
+ * after an outage otherwise waits out TCP's backed-off timers). Completed requests feed the budget.
  */
 function watchTransport(transport, stallTimeout, budget) {
   const watch = (send, silent) => (request) => {
@@ -689,6 +699,7 @@ function makeUploader(options) {
       for (const entry of entries) if (entry.invalid) finish(entry, 'error', entry.invalid);
 
       const queue = entries.filter((e) => !e.invalid);
+      budget.open(queue.length);
       // A file starts when the budget has a slot for it, and keeps that slot until it settles.
       const worker = async () => {
         for (;;) {

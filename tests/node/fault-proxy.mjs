@@ -2,8 +2,8 @@
 // logs when each request arrived, can answer like a captive portal (200 with an HTML page),
 // flip one byte of a request body on the way, and hide headers of the answers (deleted, or
 // only left out of Access-Control-Expose-Headers, as a bucket's CORS rule would), stall a
-// request mid-body, and hold each answer as long as its body would take at a per-connection
-// rate (so throughput grows with parallel connections, as with lossy TCP flows).
+// request mid-body, and read each request body at a per-connection rate (so throughput grows
+// with parallel connections, as with lossy TCP flows).
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -14,7 +14,7 @@ export const PORTAL_PAGE = '<!doctype html><html><body><h1>Wi-Fi login</h1><p>Pl
  * (flip that byte of the body); `remove` (header names deleted from answers); `unexpose`
  * (header names left out of Access-Control-Expose-Headers); `stall(req) → bytes | undefined`
  * (forward that many body bytes, then nothing more and never answer); `rate` (body bytes per
- * second per request). The rules can be changed later through `proxy.rules`. `proxy.peak` is
+ * second read per request). The rules can be changed later through `proxy.rules`. `proxy.peak` is
  * the most requests seen in flight at once. Closed after the test `t`.
  */
 export async function startProxy(t, target, rules = {}) {
@@ -55,15 +55,8 @@ export async function startProxy(t, target, rules = {}) {
           .filter((name) => !current.unexpose.includes(name.toLowerCase()))
           .join(', ');
       }
-      // The bucket answers once the body is in: held back as long as the body takes at `rate`.
-      const wait = current.rate ? (offset / current.rate) * 1000 - (performance.now() - started) : 0;
-      setTimeout(
-        () => {
-          res.writeHead(answer.statusCode, headers);
-          answer.pipe(res);
-        },
-        Math.max(0, wait),
-      );
+      res.writeHead(answer.statusCode, headers);
+      answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());
     res.on('close', () => upstream.destroy());
@@ -80,6 +73,12 @@ export async function startProxy(t, target, rules = {}) {
         entry.corrupted = true;
       }
       offset += chunk.length;
+      // Read no faster than `rate`: the sender's buffers fill and its progress slows, as on a link.
+      const ahead = current.rate ? (offset / current.rate) * 1000 - (performance.now() - started) : 0;
+      if (ahead > 0) {
+        req.pause();
+        setTimeout(() => req.resume(), ahead);
+      }
       upstream.write(chunk);
     });
     req.on('end', () => stallAfter === undefined && upstream.end());
