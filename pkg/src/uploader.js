@@ -262,9 +262,14 @@ function makeUploader(options) {
   }
   const given = options.transport || chooseTransport();
   const retry = retryOptions(options.retry);
-  // WeChat: 10 requests at once in total, shared with the app; its transport's default is 8.
-  const maxConcurrency = Math.max(1, options.maxConcurrency || options.maxRequests || given.maxConcurrency || 8);
-  const budget = createBudget(maxConcurrency, options.concurrency && Math.min(options.concurrency, maxConcurrency));
+  // The platform's cap (WeChat: 10 requests in total, shared with the app) and a default below
+  // it (8 there: room for the app's own requests).
+  const cap = given.maxConcurrency || 64;
+  const maxConcurrency = Math.min(
+    cap,
+    options.maxConcurrency || options.maxRequests || given.defaultConcurrency || cap,
+  );
+  const budget = createBudget(maxConcurrency, options.concurrency && Math.min(options.concurrency, cap));
   const stallTimeout = options.stallTimeout !== undefined ? options.stallTimeout : 15000;
   const transport = watchTransport(given, stallTimeout, budget);
   const timeout = options.timeout !== undefined ? options.timeout : transport.defaultTimeout;
@@ -742,7 +747,7 @@ function makeUploader(options) {
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(maxConcurrency, queue.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(budget.flows, queue.length) }, worker));
       const results = entries.map((e) =>
         e.state === 'success'
           ? { status: 'success', ...e.result }

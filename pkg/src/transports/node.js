@@ -218,7 +218,8 @@ function send(method, url, headers, body, timeout, onProgress) {
 export function nodeTransport() {
   return {
     name: 'node',
-    maxConcurrency: 16, // the most the adaptive concurrency goes to (options.maxConcurrency)
+    maxConcurrency: 64,
+    defaultConcurrency: 16, // the most the adaptive concurrency goes to (options.maxConcurrency)
     defaultTimeout: 0,
     // Parts are read into reused buffers and sent over fast links: 5 MiB (the S3 SDKs' and
     // Uppy's default) instead of 1 MiB sends a fifth of the requests (bench/RESULTS.md).
