@@ -342,7 +342,7 @@ export interface UploaderOptions {
   integrity?: boolean;
   /** Files this big or bigger go up in parts (default 8 MiB). */
   multipartThreshold?: number;
-  /** Bytes per part (default: four parts per flow of `maxConcurrency`, at least 256 KiB, at most 5 MiB in Node and browsers and 1 MiB in mini programs, and a quarter of `timeout` at the measured rate; always grown so a file fits in 10,000 parts; a resumed upload keeps its part size). */
+  /** Bytes per part (default: 16 parts per flow of `maxConcurrency`, at least 256 KiB, at most 5 MiB in Node and browsers and 1 MiB in mini programs, and a quarter of `timeout` at the measured rate; always grown so a file fits in 10,000 parts; a resumed upload keeps its part size). */
   partSize?: number;
   /** The most parts of one file in flight at once (default: no limit of its own, within the concurrency). */
   partConcurrency?: number;

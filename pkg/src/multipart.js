@@ -12,14 +12,14 @@ export const MAX_PARTS = 10000;
 const MD5_CHUNK = 1024 * 1024;
 
 /**
- * Part size: the requested size, else four parts per flow (`flows`: the uploader's concurrency),
- * so every flow stays busy and a kill re-sends little, between 256 KiB and `max` (the transport's:
+ * Part size: the requested size, else 16 parts per flow (`flows`: the uploader's concurrency),
+ * so every flow stays busy and a kill re-sends little (a part in flight starts over), between 256 KiB and `max` (the transport's:
  * 5 MiB in Node and browsers, 1 MiB in mini programs, whose parts are copied into the JS heap),
  * and sent in a quarter of the request time limit (`timeout`, ms) at the measured `flowRate`
  * (bytes/s per flow); always raised so the file fits in 10,000 parts.
  */
 export function choosePartSize(size, requested, { flows = 1, max = 1024 * 1024, flowRate = 0, timeout = 0 } = {}) {
-  let want = requested || Math.min(max, Math.max(256 * 1024, size / (4 * flows)));
+  let want = requested || Math.min(max, Math.max(256 * 1024, size / (16 * flows)));
   if (!requested && flowRate && timeout) want = Math.min(want, (flowRate * timeout) / 4000);
   const atLeast = Math.max(MIN_PART_SIZE, Math.ceil(size / MAX_PARTS));
   return Math.ceil(Math.max(want, atLeast) / 1024) * 1024;

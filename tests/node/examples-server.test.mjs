@@ -154,7 +154,8 @@ test('server.mjs refuses to start without authentication, and off loopback with 
   await assert.rejects(startAppServer({ port: 0 }), /pass `authenticate\(req\)`/);
 });
 
-test('401 without a valid token, 429 with Retry-After past the per-user limit, 400 for a lone surrogate', async (t) => {
+/** A local bucket and the app server in this process, with `capacity` forms per user. */
+async function startLocalApp(t, capacity) {
   const root = await mkdtemp(path.join(tmpdir(), 'ossup-example-limits-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const bucket = await startBucketServer({ root });
@@ -171,9 +172,14 @@ test('401 without a valid token, 429 with Retry-After past the per-user limit, 4
       issueSts: (options) => bucket.issueSts(options),
     },
     authenticate: bearerJwt(JWT_SECRET),
-    limits: { rateLimit: { capacity: 3, refillPerSecond: 0.05 } },
+    limits: { rateLimit: { capacity, refillPerSecond: 0.05 } },
   });
   t.after(() => app.close());
+  return { bucket, app };
+}
+
+test('401 without a valid token, 429 with Retry-After past the per-user limit, 400 for a lone surrogate', async (t) => {
+  const { app } = await startLocalApp(t, 3);
   const ask = (headers, body = { name: 'cat.gif', size: 10, contentType: 'image/gif' }) =>
     fetch(`${app.url}/api/upload-form`, {
       method: 'POST',
@@ -215,18 +221,7 @@ test('401 without a valid token, 429 with Retry-After past the per-user limit, 4
 });
 
 test('signForms: 12 files with one /api/upload-forms request; a batch is checked and counted per file', async (t) => {
-  const root = await mkdtemp(path.join(tmpdir(), 'ossup-example-batch-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
-  const bucket = await startBucketServer({ root });
-  t.after(() => bucket.close());
-  const [accessKeyId, accessKeySecret] = Object.entries(DEFAULT_ACCESS_KEYS)[0];
-  const app = await startAppServer({
-    port: 0,
-    signing: { bucket: bucket.bucket, region: bucket.region, endpoint: bucket.url, accessKeyId, accessKeySecret },
-    authenticate: bearerJwt(JWT_SECRET),
-    limits: { rateLimit: { capacity: 16, refillPerSecond: 0.05 } },
-  });
-  t.after(() => app.close());
+  const { bucket, app } = await startLocalApp(t, 16);
   const askBatch = (files, user = 'alice') =>
     fetch(`${app.url}/api/upload-forms`, {
       method: 'POST',

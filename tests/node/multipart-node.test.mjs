@@ -94,7 +94,7 @@ test('a 64 MiB file goes up in parts, byte-identical, CRC verified end to end', 
   assert.ok(monotonic, 'progress went backwards');
 });
 
-test('without partSize, a mid-size file goes in parts enough for every flow (4 per flow, at least 256 KiB)', async (t) => {
+test('without partSize, a mid-size file goes in parts enough for every flow (16 per flow, at least 256 KiB)', async (t) => {
   const server = await bucket(t);
   const path = await makeFile(12 * MiB + 7);
   const [result] = await uploader(server, { partSize: undefined }).upload([path]);

@@ -91,6 +91,29 @@ test('a request that stops making progress is sent again on a new connection (st
   }
 });
 
+test("a resumed upload keeps its checkpoint's part size, whatever the concurrency is now", async (t) => {
+  const server = await startTestServer(t, { testMode: true });
+  const path = await makeFile(12 * MiB, 'mp4');
+  const checkpointDir = join(dir, 'keep-cp');
+  // Part 5 refused for good: the file fails with parts 1–4 done and its checkpoint kept.
+  server.faults.add({
+    op: 'UploadPart',
+    partNumber: 5,
+    action: 'status',
+    status: 403,
+    code: 'AccessDenied',
+    message: 'test',
+  });
+  const [first] = await uploader(server, server.url, { checkpointDir, maxConcurrency: 2, partConcurrency: 1 }).upload([
+    path,
+  ]);
+  assert.equal(first.status, 'error');
+  const [second] = await uploader(server, server.url, { checkpointDir, maxConcurrency: 16 }).upload([path]);
+  await assertStored(server, second, path);
+  assert.equal(second.multipart.partSize, 384 * KiB); // 16 parts per flow of 2; 256 KiB for 16 flows
+  assert.equal(second.multipart.resumedParts, 4);
+});
+
 test('part sizes obey OSS: at least 100 KiB but the last, at most 10,000 parts, 5 GiB each, 0 B to 48.8 TB', () => {
   const sizes = [0, 1, 99 * KiB, 8 * MiB, 12 * MiB + 7, 50e6, 1e9, 5 * 1024 * MiB, 1e12, 48.8e12];
   for (const size of sizes) {
@@ -111,8 +134,8 @@ test('part sizes obey OSS: at least 100 KiB but the last, at most 10,000 parts, 
       }
     }
   }
-  // Enough parts to keep every flow busy: four per flow.
-  assert.equal(Math.ceil(50e6 / choosePartSize(50e6, undefined, { flows: 8, max: 5 * MiB })), 32);
+  // Enough parts to keep every flow busy: 16 per flow.
+  assert.equal(Math.ceil(50e6 / choosePartSize(50e6, undefined, { flows: 8, max: 5 * MiB })), 128);
   // On a slow link a part takes at most a quarter of the request time limit (Alipay: 30 s).
   assert.ok(choosePartSize(50e6, undefined, { flows: 8, max: MiB, flowRate: 30 * KiB, timeout: 30000 }) <= 225 * KiB);
 });
