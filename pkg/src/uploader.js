@@ -66,6 +66,7 @@ function createBudget(max, fixed) {
   let done = 0;
   let since = Date.now();
   let last = 0;
+  let slowedAt = 0;
   const waiting = [[], []];
   const next = () => {
     for (let wake; active < size && (wake = waiting[0].shift() || waiting[1].shift()); active++) wake();
@@ -115,8 +116,12 @@ function createBudget(max, fixed) {
     },
     /** Bytes per second per flow in the last window, 0 before one. */
     flowRate: () => (last * 1000) / size,
+    /** Errors that come together (an outage fails every flow) count once a second. */
     slower() {
-      if (!fixed) size = Math.max(1, size - Math.ceil(size / 4));
+      const t = Date.now();
+      if (fixed || t - slowedAt < 1000) return;
+      slowedAt = t;
+      size = Math.max(1, size - Math.ceil(size / 4));
       last = 0;
     },
   };
