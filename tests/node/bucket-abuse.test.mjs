@@ -15,6 +15,7 @@ import test from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { startBucketServer } from '../../www/server/bucket.mjs';
+import { uploadSessionPolicy } from '../../www/server/credentials.mjs';
 import {
   buildForm,
   getObject,
@@ -155,6 +156,42 @@ test('an anonymous 300 MiB PostObject is refused when its file part starts, noth
   assert.ok(result.sentAtAnswer < 150 * MiB, 'answered before the body was in');
   assert.ok(growth < MiB, `the root grew by ${growth} bytes`);
   assert.equal((await getObject(server, 'big.bin')).response.status, 404);
+});
+
+test('a 300 MiB PostObject with a valid STS form outside its folder is refused when its file part starts', async (t) => {
+  const server = await startTestServer(t);
+  const sts = server.issueSts({ policy: uploadSessionPolicy({ bucket: server.bucket, prefix: 'users/a/' }) });
+  const fields = v1Fields({
+    key: 'users/b/big.bin',
+    policy: { expiration: inMinutes(10), conditions: [{ bucket: server.bucket }] },
+    accessKeyId: sts.accessKeyId,
+    accessKeySecret: sts.accessKeySecret,
+    stsToken: sts.securityToken,
+  });
+  const boundary = 'ossupabuseboundary';
+  const head = Buffer.from(
+    Object.entries(fields)
+      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+      .join('') +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n',
+  );
+  const stop = watchGrowth(server.root);
+  const result = await sendBig(`${server.url}/`, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    head,
+    size: 300 * MiB,
+    tail: Buffer.from(`\r\n--${boundary}--\r\n`),
+  });
+  const growth = await stop();
+  t.diagnostic(`403 after ${result.msToAnswer} ms, ${(result.sentAtAnswer / MiB).toFixed(1)} MiB sent by then`);
+  assert.equal(result.status, 403);
+  assert.match(result.text, /<Code>AccessDenied<\/Code>/);
+  assert.match(result.text, /oss:PutObject/);
+  assert.ok(result.sentAtAnswer < 150 * MiB, 'answered before the body was in');
+  assert.ok(growth < MiB, `the root grew by ${growth} bytes`);
+  assert.equal((await getObject(server, 'users/b/big.bin')).response.status, 404);
 });
 
 test('a forged PostObject signature is refused before the file; a good one on the same connection still works', async (t) => {
