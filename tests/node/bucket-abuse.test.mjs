@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -17,6 +18,8 @@ import vm from 'node:vm';
 import { startBucketServer } from '../../www/server/bucket.mjs';
 import { uploadSessionPolicy } from '../../www/server/credentials.mjs';
 import {
+  ACCESS_KEY_ID,
+  ACCESS_KEY_SECRET,
   buildForm,
   getObject,
   inMinutes,
@@ -237,6 +240,50 @@ function slowClient(port, { first, drip = '', everyMs = 1000 }) {
   record.socket = socket;
   return record;
 }
+
+/** A PUT of `size` bytes with `Expect: 100-continue`: the body goes only after a 100. → { status, continued, sent } */
+function putExpectingContinue(url, headers, size) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'PUT',
+      headers: { ...headers, expect: '100-continue', 'content-length': size },
+      agent: false,
+    });
+    let continued = false;
+    let sent = 0;
+    request.on('continue', () => {
+      continued = true;
+      sent = size;
+      request.end(Buffer.alloc(size, 0x62));
+    });
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode, continued, sent }));
+      if (!continued) request.destroy(); // refused: the body is never sent
+    });
+    request.on('error', (error) => (error.code === 'ECONNRESET' ? undefined : reject(error)));
+  });
+}
+
+test('Expect: 100-continue is answered only after the headers authenticate', async (t) => {
+  const server = await startTestServer(t);
+  const date = rfc1123();
+  const type = 'application/octet-stream';
+  const sign = (secret) =>
+    createHmac('sha1', secret).update(`PUT\n\n${type}\n${date}\n/${server.bucket}/expect.bin`).digest('base64');
+  const headers = (secret) => ({
+    date,
+    'content-type': type,
+    authorization: `OSS ${ACCESS_KEY_ID}:${sign(secret)}`,
+  });
+  const forged = await putExpectingContinue(objectUrl(server, 'expect.bin'), headers('not-the-secret'), 8 * MiB);
+  assert.deepEqual(forged, { status: 403, continued: false, sent: 0 });
+  assert.equal((await getObject(server, 'expect.bin')).response.status, 404);
+  const good = await putExpectingContinue(objectUrl(server, 'expect.bin'), headers(ACCESS_KEY_SECRET), 8 * MiB);
+  assert.deepEqual(good, { status: 200, continued: true, sent: 8 * MiB });
+  const stored = await getObject(server, 'expect.bin');
+  assert.ok(stored.body.equals(Buffer.alloc(8 * MiB, 0x62)));
+});
 
 test('300 slow or silent connections are closed after the timeouts; a stalled body gets 400 RequestTimeout', async (t) => {
   const limits = { headersTimeoutMs: 2000, requestTimeoutMs: 4000, bodyTimeoutMs: 1500 };
