@@ -38,12 +38,18 @@ if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
     '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort';
 }
 run('cargo', cargoArgs, cargoEnv);
-// ossup/post's core (crates/post): its own invocation, so that ossup-hash is built without its
-// `std` feature there (in one invocation with the full core, cargo would unify the features),
-// in its own profile (Cargo.toml says why).
+// ossup/post's core: the same crate without its `full` feature (src/post), in its own
+// invocation and profile (Cargo.toml says why).
 run(
   'cargo',
-  [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-post', '-p', 'ossup-post'],
+  [
+    ...cargoArgs.filter((a) => a !== '--release'),
+    '--profile',
+    'release-post',
+    '--no-default-features',
+    '--features',
+    'small',
+  ],
   cargoEnv,
 );
 rmSync(work, { recursive: true, force: true });
@@ -90,7 +96,7 @@ function shipWasm(input, name) {
 const wasmFile = shipWasm(join(work, 'ossup_bg.wasm'), 'ossup.wasm');
 // ossup-post.wasm has no wasm-bindgen step (raw exports, no imports).
 const postWasmFile = shipWasm(
-  join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup_post.wasm'),
+  join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup.wasm'),
   'ossup-post.wasm',
 );
 

@@ -157,7 +157,7 @@ export function evaluateTargets(r) {
       `ossup-post.wasm ${kb(postWasm.shippedBrotli)} brotli (${kb(postWasm.raw)} raw): the core of ossup/post (PostObject V1/V4 policy signing, base64, CRC-64). The full core, ossup.wasm (also header signatures, policy checking, callbacks, multipart CRC combine, MD5, the options JSON reader): ${kb(wasm.brotli)} brotli (${kb(wasm.raw)} raw)`,
       postWasm.shippedBrotli <= 10 * 1024
         ? ''
-        : 'ossup-post.wasm: SHA-1 and SHA-256 are most of it (see crates/post and its release-post profile in Cargo.toml).',
+        : 'ossup-post.wasm: SHA-1 and SHA-256 are most of it (see src/post and the release-post profile in Cargo.toml).',
     );
     const mp = sizes.rows.find((x) => x.id === 'ours-miniprogram');
     add(
@@ -262,7 +262,7 @@ function checksumCause(r, metric) {
       `Not the API: feeding 1 MiB chunks to a wasm \`Crc64\` object without decimal strings runs at ${int(get('ours-object'))} MB/s vs ${int(get('ours'))} via \`crc64(chunk, previous)\`.`,
     );
     parts.push(
-      'The loop is slicing-by-8 on every target (eight lookups per 8-byte word in 16 KiB of tables filled on first use, over four interleaved lanes; crates/crc64). Through the API each 1 MiB chunk is also copied into the wasm memory; native code reads it where it is.',
+      'The loop is slicing-by-8 on every target (eight lookups per 8-byte word in 16 KiB of tables filled on first use, over four interleaved lanes; src/crc64.rs). Through the API each 1 MiB chunk is also copied into the wasm memory; native code reads it where it is.',
     );
   }
   if (get('ours-o3')) {

@@ -1,6 +1,6 @@
 // ossup/post: PostObject uploads only, for mini-program pages that count every KB (issue #6:
 // the signing core ≤ 10 KB brotli, wasm + JS ≤ 25 KB). The same uploader as the full entry,
-// built with post/core.js (crates/post's ossup-post.wasm) instead of the full core, and without
+// built with post/core.js (src/post's ossup-post.wasm) instead of the full core, and without
 // what needs header signatures: multipart, VOD, the HEAD check after a lost response
 // (scripts/build.mjs swaps those modules for post/unavailable.js). Files go up as one
 // PostObject each (at most 5 GB); for multipart, VOD or header signing use `ossup` itself.

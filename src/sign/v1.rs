@@ -102,7 +102,7 @@ pub const SUB_RESOURCES: [&str; 86] = [
 
 fn hmac_sha1_base64(secret: &str, message: &str) -> Result<String> {
     check_secret(secret)?;
-    Ok(base64(&ossup_hash::hmac_sha1(
+    Ok(base64(&crate::hash::hmac_sha1(
         secret.as_bytes(),
         message.as_bytes(),
     )))

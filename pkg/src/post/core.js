@@ -1,5 +1,5 @@
 // ossup/post's core, in place of ../core.js (the build aliases it for the post bundles): what
-// a page that uploads with PostObject needs. The cryptography is in crates/post's module
+// a page that uploads with PostObject needs. The cryptography is in src/post's module
 // (ossup-post.wasm: policy base64 + V1/V4 signature, base64, CRC-64; no allocator, 7.5 KB
 // brotli); the form, policy and key rules are here, with the full core's options, codes
 // and messages (src/form.rs, src/key.rs), and tests/node/post-entry.test.mjs checks that both

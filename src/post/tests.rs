@@ -41,8 +41,8 @@ fn signs_the_spec_example_v1() {
     let n = sign_in(&mut io, 1, counts).map(|(_, n)| n);
     let total: usize = counts.iter().sum();
     let expected_field = {
-        let mut f = vec![0; ossup_hash::base64_len(policy.len())];
-        ossup_hash::base64_into(policy.as_bytes(), &mut f);
+        let mut f = vec![0; crate::hash::base64_len(policy.len())];
+        crate::hash::base64_into(policy.as_bytes(), &mut f);
         f
     };
     let sig = sign_v1(b"fake-secret", &expected_field);
@@ -58,8 +58,8 @@ fn v4_signature_is_the_hash_crates_chain() {
     let total: usize = counts.iter().sum();
     assert_eq!(sign_in(&mut io, 4, counts), Ok((5 * total, 4 + 64)));
     let mut hex = [0; 64];
-    ossup_hash::hex_into(
-        &ossup_hash::v4_sign_uncached(b"fake-secret", b"20261202", b"cn-hangzhou", b"e30="),
+    crate::hash::hex_into(
+        &crate::hash::v4_sign_uncached(b"fake-secret", b"20261202", b"cn-hangzhou", b"e30="),
         &mut hex,
     );
     assert_eq!(&io[5 * total..5 * total + 4], b"e30=");
@@ -98,7 +98,7 @@ fn base64_and_crc_calls() {
     let (at, n) = crc64_in(&mut io, 9, 0).unwrap_or((1, 0));
     assert_eq!(&io[at..n], 0x995d_c9bb_df19_39fa_u64.to_string().as_bytes());
     // continuing: crc("1234") then "56789", the previous value's digits after the data
-    let first = ossup_crc64::checksum(b"1234").to_string();
+    let first = crate::crc64::checksum(b"1234").to_string();
     let mut io = [b"56789".as_slice(), first.as_bytes()].concat();
     io.resize(io.len().max(20), 0);
     let (at, n) = crc64_in(&mut io, 5, first.len()).unwrap_or((1, 0));

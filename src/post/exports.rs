@@ -3,7 +3,7 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use crate::{area_for, base64_in, crc64_in, sign_in, Failure};
+use super::{area_for, base64_in, crc64_in, sign_in, Failure};
 
 const PAGE: usize = 64 * 1024;
 

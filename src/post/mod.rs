@@ -15,7 +15,6 @@
 //!
 //! The same crate builds for the host (`rlib`), where the pure functions below are tested
 //! against the full core (tests/node compares the two modules on generated inputs).
-#![cfg_attr(target_arch = "wasm32", no_std)]
 
 /// Why a call failed (negative return values of the exports).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +50,7 @@ pub fn utf16_to_utf8(units: &[u8], out: &mut [u8]) -> Result<usize, Failure> {
 /// The PostObject V1 `Signature`: base64 of HMAC-SHA1(secret, base64 policy) (oss-spec §1b).
 pub fn sign_v1(secret: &[u8], policy: &[u8]) -> [u8; 28] {
     let mut out = [0; 28];
-    ossup_hash::base64_into(&ossup_hash::hmac_sha1_uncached(secret, policy), &mut out);
+    crate::hash::base64_into(&crate::hash::hmac_sha1_uncached(secret, policy), &mut out);
     out
 }
 
@@ -59,8 +58,8 @@ pub fn sign_v1(secret: &[u8], policy: &[u8]) -> [u8; 28] {
 /// (secret, date `yyyymmdd`, region id) over the base64 policy (oss-spec §1c).
 pub fn sign_v4(secret: &[u8], date: &[u8], region: &[u8], policy: &[u8]) -> [u8; 64] {
     let mut out = [0; 64];
-    ossup_hash::hex_into(
-        &ossup_hash::v4_sign_uncached(secret, date, region, policy),
+    crate::hash::hex_into(
+        &crate::hash::v4_sign_uncached(secret, date, region, policy),
         &mut out,
     );
     out
@@ -94,7 +93,7 @@ pub fn sign_in(io: &mut [u8], version: u32, units: [usize; 4]) -> Result<(usize,
         to += *len;
     }
     let [secret, region, date, policy] = split(scratch, lengths);
-    let encoded = ossup_hash::base64_len(policy.len());
+    let encoded = crate::hash::base64_len(policy.len());
     let signature_len = match version {
         1 => 28,
         4 => 64,
@@ -104,7 +103,7 @@ pub fn sign_in(io: &mut [u8], version: u32, units: [usize; 4]) -> Result<(usize,
         .get_mut(..encoded + signature_len)
         .ok_or(Failure::OutOfMemory)?
         .split_at_mut(encoded);
-    ossup_hash::base64_into(policy, field);
+    crate::hash::base64_into(policy, field);
     if version == 1 {
         signature.copy_from_slice(&sign_v1(secret, field));
     } else {
@@ -122,9 +121,9 @@ pub fn base64_in(io: &mut [u8], units: usize) -> Result<(usize, usize), Failure>
     let (input, rest) = io.split_at_mut(2 * units);
     let (scratch, out) = rest.split_at_mut((3 * units).min(rest.len()));
     let len = utf16_to_utf8(input, scratch)?;
-    let encoded = ossup_hash::base64_len(len);
+    let encoded = crate::hash::base64_len(len);
     let field = out.get_mut(..encoded).ok_or(Failure::OutOfMemory)?;
-    ossup_hash::base64_into(&scratch[..len], field);
+    crate::hash::base64_into(&scratch[..len], field);
     Ok((5 * units, encoded))
 }
 
@@ -141,11 +140,11 @@ pub fn crc64_in(
         0 => 0,
         n => io
             .get(data_len..data_len + n)
-            .and_then(ossup_crc64::parse_decimal)
+            .and_then(crate::crc64::decimal_value)
             .ok_or(Failure::BadCrc)?,
     };
     let mut digits = [0; 20];
-    let at = ossup_crc64::write_decimal(ossup_crc64::update(previous, data), &mut digits);
+    let at = crate::crc64::write_decimal(crate::crc64::update(previous, data), &mut digits);
     let digits = &digits[at..];
     io.get_mut(..digits.len())
         .ok_or(Failure::OutOfMemory)?
@@ -156,10 +155,10 @@ pub fn crc64_in(
 /// The bytes of the I/O area a call over `units` code units needs (see the crate docs), with
 /// room for the longest result (base64 of 3 UTF-8 bytes per unit, and a signature).
 pub fn area_for(units: usize) -> usize {
-    5 * units + ossup_hash::base64_len(3 * units) + 64
+    5 * units + crate::hash::base64_len(3 * units) + 64
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "full")))]
 mod exports;
 
 #[cfg(test)]
