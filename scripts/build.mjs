@@ -22,7 +22,7 @@ const run = (cmd, args, env = {}) =>
 const wasmTarget = join(root, 'target', 'wasm');
 // Where the standard library's source is at hand (the offline route always has it), std is
 // rebuilt with panics as an immediate trap: no panic messages or formatting machinery in the
-// module (about 6 KB brotli). A panic in wasm is an opaque trap either way, and the core's
+// module. A panic in wasm is an opaque trap either way, and the core's
 // inputs never panic (fuzzed). Otherwise the ordinary prebuilt std is used.
 const wasmPath = process.env.OSSUP_WASM_PATH || process.env.PATH;
 const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { env: { ...process.env, PATH: wasmPath } })
@@ -38,8 +38,8 @@ if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
     '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort';
 }
 run('cargo', cargoArgs, cargoEnv);
-// ossup/post's core: the same crate without its `full` feature (src/post), in its own
-// invocation and profile (Cargo.toml says why).
+// ossup/post's core: the same crate without its `full` feature, in its own invocation and
+// profile (Cargo.toml says why).
 run(
   'cargo',
   [
@@ -57,18 +57,13 @@ mkdirSync(work, { recursive: true });
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-// 2. wasm-bindgen: the `web` target's glue is the easiest to re-home on every platform.
-run('wasm-bindgen', [
-  '--target',
-  'web',
-  '--out-dir',
-  work,
-  '--out-name',
-  'ossup',
-  '--no-typescript',
-  join(wasmTarget, 'wasm32-unknown-unknown/release/ossup.wasm'),
-]);
-
+// 2. wasm-bindgen: the `web` target's glue is the easiest to re-home on every platform. Both
+//    modules get it; the post module's import names are checked to be the full one's, so one
+//    glue (the full module's) serves both.
+const bindgen = (input, dir) =>
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', dir, '--out-name', 'ossup', '--no-typescript', input]);
+bindgen(join(wasmTarget, 'wasm32-unknown-unknown/release/ossup.wasm'), work);
+bindgen(join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup.wasm'), join(work, 'post'));
 // 3. iOS WeChat rejects modules that export a Global (DESIGN-NOTES); then optimise for size,
 //    check what ships, and write its .br. The same for both cores.
 const brotli = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
@@ -95,10 +90,14 @@ function shipWasm(input, name) {
 }
 const wasmFile = shipWasm(join(work, 'ossup_bg.wasm'), 'ossup.wasm');
 // ossup-post.wasm has no wasm-bindgen step (raw exports, no imports).
-const postWasmFile = shipWasm(
-  join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup.wasm'),
-  'ossup-post.wasm',
-);
+const postWasmFile = shipWasm(join(work, 'post', 'ossup_bg.wasm'), 'ossup-post.wasm');
+{
+  const importsOf = (file) =>
+    new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(file))).map((i) => `${i.module}.${i.name}`));
+  const full = importsOf(wasmFile);
+  const missing = [...importsOf(postWasmFile)].filter((name) => !full.has(name));
+  if (missing.length) throw new Error(`ossup-post.wasm imports what the full glue lacks: ${missing.join(', ')}`);
+}
 
 // 4. The glue: our UTF-8 codec instead of TextEncoder/TextDecoder (absent in mini programs),
 //    and instantiation left to the platform entries. Every edit must match exactly once, so a
@@ -167,31 +166,10 @@ const bundles = [
   ['entry-wasm2js.js', 'wasm2js.mjs', 'esm', 'neutral'],
   ['entry-wasm2js.js', 'wasm2js.cjs', 'cjs', 'neutral'],
 ];
-// ossup/post: the same sources with post/core.js for core.js and post/unavailable.js for the
-// modules that need header signatures (entry-post.js says what that leaves out).
-const postAliases = {
-  name: 'ossup-post-aliases',
-  setup(build) {
-    const swapped = {
-      './core.js': 'post/core.js',
-      './multipart.js': 'post/unavailable.js',
-      './checkpoint.js': 'post/unavailable.js',
-      './vod.js': 'post/unavailable.js',
-      './request-signing.js': 'post/unavailable.js',
-    };
-    const src = join(root, 'pkg', 'src');
-    build.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) =>
-      args.importer.startsWith(src) && dirname(args.importer) === src && swapped[args.path]
-        ? { path: join(src, swapped[args.path]) }
-        : undefined,
-    );
-  },
-};
-bundles.push(['entry-post.js', 'post-miniprogram.cjs', 'cjs', 'neutral', [postAliases]]);
-bundles.push(['entry-post.js', 'post.mjs', 'esm', 'neutral', [postAliases]]);
-for (const [entry, out, format, platform, plugins = []] of bundles) {
+bundles.push(['entry-post.js', 'post-miniprogram.cjs', 'cjs', 'neutral']);
+bundles.push(['entry-post.js', 'post.mjs', 'esm', 'neutral']);
+for (const [entry, out, format, platform] of bundles) {
   const options = {
-    plugins,
     entryPoints: [join(root, 'pkg', 'src', entry)],
     bundle: true,
     platform,

@@ -2,8 +2,7 @@
 //! resumable from a previous value, and `combine` for multipart uploads.
 //!
 //! Slicing-by-8: each step XORs the register with the next 8 bytes and maps the result through
-//! 8 tables of 256 entries (16 KiB), one per byte. Core only, no allocation: the PostObject-only
-//! build (no `full` feature) uses it too.
+//! 8 tables of 256 entries (16 KiB), one per byte. No allocation.
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use Ordering::Relaxed;
@@ -338,17 +337,14 @@ mod tests {
     }
 }
 
-#[cfg(feature = "full")]
 use crate::error::{Error, Result};
 
 /// A streaming CRC-64.
-#[cfg(feature = "full")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Crc64 {
     value: u64,
 }
 
-#[cfg(feature = "full")]
 impl Crc64 {
     /// Starts at 0, or continues from a previous CRC value.
     pub fn new(previous: u64) -> Crc64 {
@@ -366,7 +362,6 @@ impl Crc64 {
     }
 }
 
-#[cfg(feature = "full")]
 /// Parses the decimal form OSS uses in `x-oss-hash-crc64ecma` (and our JS API uses, so that
 /// no 64-bit integer crosses into JS as a BigInt).
 pub fn parse_decimal(option: &'static str, text: &str) -> Result<u64> {
@@ -378,7 +373,7 @@ pub fn parse_decimal(option: &'static str, text: &str) -> Result<u64> {
     decimal_value(text.as_bytes()).ok_or_else(bad)
 }
 
-#[cfg(all(test, feature = "full"))]
+#[cfg(test)]
 mod wrapper_tests {
     use super::*;
 

@@ -10,15 +10,13 @@
 //!   its derivation is four HMACs.
 //!
 //! Both only hold what the caller already holds (the secret or a key derived from it), in the
-//! same process; [`clear_caches`] empties them. They need the `full` feature; without it this
-//! module allocates nothing, for the PostObject-only build, which signs uncached.
+//! same process; [`clear_caches`] empties them.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::digest::KeyInit;
 use hmac::Mac;
 use sha2::Digest;
-#[cfg(feature = "full")]
 use std::cell::RefCell;
 
 type HmacSha1 = hmac::Hmac<sha1::Sha1>;
@@ -34,10 +32,8 @@ fn keyed<M: KeyInit>(key: &[u8]) -> M {
 }
 
 /// How many V4 signing keys are kept (one per region and day in a normal app).
-#[cfg(feature = "full")]
 const V4_CACHE: usize = 4;
 
-#[cfg(feature = "full")]
 struct V4Entry {
     secret: Vec<u8>,
     date: [u8; 8],
@@ -45,7 +41,6 @@ struct V4Entry {
     key: HmacSha256,
 }
 
-#[cfg(feature = "full")]
 #[derive(Default)]
 struct Caches {
     v1: Option<(Vec<u8>, HmacSha1)>,
@@ -53,13 +48,11 @@ struct Caches {
     v4_next: usize,
 }
 
-#[cfg(feature = "full")]
 thread_local! {
     static CACHES: RefCell<Caches> = RefCell::new(Caches::default());
 }
 
 /// Forgets every cached key state.
-#[cfg(feature = "full")]
 pub fn clear_caches() {
     CACHES.with(|c| *c.borrow_mut() = Caches::default());
 }
@@ -84,7 +77,6 @@ pub fn hmac_sha1_uncached(key: &[u8], message: &[u8]) -> [u8; 20] {
 }
 
 /// HMAC-SHA1 with the keyed state of the last key reused.
-#[cfg(feature = "full")]
 pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     let mut mac = CACHES.with(|c| {
         let mut c = c.borrow_mut();
@@ -138,7 +130,6 @@ pub fn v4_sign_uncached(secret: &[u8], date: &[u8], region: &[u8], message: &[u8
 
 /// HMAC-SHA256 of `message` under the V4 signing key of (secret, date, region), the key's
 /// keyed state taken from the cache when it is there.
-#[cfg(feature = "full")]
 pub fn v4_sign(secret: &[u8], date: &[u8; 8], region: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = CACHES.with(|c| {
         let mut c = c.borrow_mut();

@@ -13,10 +13,14 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::api::{self, Version};
+use crate::api;
+#[cfg(feature = "full")]
+use crate::api::Version;
 use crate::crc64;
 use crate::error::{Error, Result};
+#[cfg(feature = "full")]
 use crate::md5;
+#[cfg(feature = "full")]
 use crate::policy;
 use crate::time;
 
@@ -37,7 +41,8 @@ fn out<T>(result: Result<T>) -> JsResult<T> {
     result.map_err(fail)
 }
 
-/// `now` from JS, or the JS clock when absent. (The JS layer passes its skew-corrected time.)
+/// `now` from JS, or the JS clock when absent.
+#[cfg(feature = "full")]
 fn now(value: Option<f64>) -> JsResult<u64> {
     out(time::checked_ms(
         "now",
@@ -45,6 +50,19 @@ fn now(value: Option<f64>) -> JsResult<u64> {
     ))
 }
 
+/// The JS layer's signing clock (`Date.now()` + `setClockOffset`), or the JS clock when absent.
+fn clock(value: Option<f64>) -> JsResult<u64> {
+    out(
+        time::checked_ms("now", value.unwrap_or_else(js_sys::Date::now)).map_err(|_| {
+            Error::invalid(
+                "now",
+                "(the clock: Date.now() + setClockOffset) must be a whole number of milliseconds since 1970-01-01 UTC up to the year 9999",
+            )
+        }),
+    )
+}
+
+#[cfg(feature = "full")]
 fn whole(option: &'static str, value: f64) -> JsResult<u64> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
     {
@@ -58,27 +76,29 @@ fn whole(option: &'static str, value: f64) -> JsResult<u64> {
 }
 
 /// base64 of the exact UTF-8 bytes of a policy JSON text, after checking OSS would accept it.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = encodePolicy)]
 pub fn encode_policy(policy_json: &str) -> JsResult<String> {
     out(policy::encode_policy(policy_json))
 }
 
 /// Policy JSON text from `JSON.stringify({ conditions, expiration | expiresIn, now })`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = buildPolicy)]
 pub fn build_policy(options_json: &str, now_ms: Option<f64>) -> JsResult<String> {
-    out(api::build_policy(options_json, now(now_ms)?))
+    out(api::build_policy(options_json, clock(now_ms)?))
 }
 
 /// JSON `{ fields, policy, expiration }` of a signed PostObject form.
 #[wasm_bindgen(js_name = buildPostForm)]
 pub fn build_post_form(options_json: &str, now_ms: Option<f64>) -> JsResult<String> {
-    out(api::build_post_form(options_json, now(now_ms)?))
+    out(api::build_post_form(options_json, clock(now_ms)?))
 }
 
 /// A new object key from options and ≥ 8 bytes of secure randomness.
 #[wasm_bindgen(js_name = objectKey)]
 pub fn object_key(options_json: &str, random: &[u8], now_ms: Option<f64>) -> JsResult<String> {
-    out(api::object_key(options_json, now(now_ms)?, random))
+    out(api::object_key(options_json, clock(now_ms)?, random))
 }
 
 /// Returns the key, or throws `INVALID_OBJECT_KEY`.
@@ -94,18 +114,21 @@ pub fn normalize_prefix(prefix: &str) -> JsResult<String> {
 }
 
 /// JSON `{ iso, date, dateTime, http }` for one instant.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = formatDates)]
 pub fn format_dates(now_ms: Option<f64>) -> JsResult<String> {
     out(api::format_dates(now(now_ms)?))
 }
 
 /// base64 callback from the JSON of a callback string or object.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = encodeCallback)]
 pub fn encode_callback(value_json: &str) -> JsResult<String> {
     out(api::encode_callback(value_json))
 }
 
 /// `x-oss-callback-var` from `JSON.stringify({ "x:uid": "1" })`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = encodeCallbackVar)]
 pub fn encode_callback_var(vars_json: &str) -> JsResult<String> {
     out(api::encode_callback_var(vars_json))
@@ -125,6 +148,7 @@ pub fn crc64(bytes: &[u8], previous: Option<String>) -> JsResult<String> {
 }
 
 /// `crc(A ‖ B)` from `crc(A)`, `crc(B)` (decimal strings) and `len(B)`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = crc64Combine)]
 pub fn crc64_combine(crc_a: &str, crc_b: &str, length_b: f64) -> JsResult<String> {
     let a = parse_crc("crcA", Some(crc_a.to_string()))?;
@@ -133,9 +157,11 @@ pub fn crc64_combine(crc_a: &str, crc_b: &str, length_b: f64) -> JsResult<String
 }
 
 /// A streaming CRC-64 held in wasm memory: `new Crc64(previous?)`, `update`, `digest`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = Crc64)]
 pub struct Crc64Stream(crc64::Crc64);
 
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_class = Crc64)]
 impl Crc64Stream {
     /// Starts at 0, or from a previous CRC (decimal string).
@@ -158,21 +184,25 @@ impl Crc64Stream {
 }
 
 /// base64 MD5 (`Content-MD5`).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = md5Base64)]
 pub fn md5_base64(bytes: &[u8]) -> String {
     md5::md5_base64(bytes)
 }
 
 /// Lowercase hex MD5.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = md5Hex)]
 pub fn md5_hex(bytes: &[u8]) -> String {
     md5::md5_hex(bytes)
 }
 
 /// A streaming MD5: `new Md5()`, `update`, `digestBase64`, `digestHex`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = Md5)]
 pub struct Md5Stream(md5::Md5);
 
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_class = Md5)]
 impl Md5Stream {
     /// An empty hash.
@@ -209,8 +239,7 @@ pub fn core_version() -> String {
 // ---- The signing calls, without wasm-bindgen's string passing ----
 //
 // An uploader signs one policy per file (or one request per part). Through wasm-bindgen each
-// string argument is a malloc, a copy and a free, and the result another round: about a fifth
-// of a V1 signature's time in a Node CPU profile (2026-12-01). Here JS asks for an input buffer
+// string argument is a malloc, a copy and a free, and the result another round. Here JS asks for an input buffer
 // (`ossup_io`), writes the arguments into it back to back as UTF-8, and calls the function with
 // their byte lengths; the result is in the output buffer (`ossup_io_result`), its length
 // returned, negated for an error written as `CODE\nmessage`. `#[no_mangle]` is all that is
@@ -220,6 +249,7 @@ pub fn core_version() -> String {
 // No borrow of these buffers outlives the statement that takes it, and nothing that can fail
 // runs while one is held: a trap (memory exhausted, say) unwinds nothing in wasm, so a borrow
 // held across it would stay taken and every later signature in the process would trap too.
+#[cfg(feature = "full")]
 thread_local! {
     static INPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
     static OUTPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
@@ -228,6 +258,7 @@ thread_local! {
 /// Makes the input buffer at least `len` bytes long and returns where it starts, or null if
 /// the memory cannot grow that far (JS reports it as an error). It only grows, so a call that
 /// fits fills nothing.
+#[cfg(feature = "full")]
 #[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn ossup_io(len: usize) -> *mut u8 {
@@ -248,6 +279,7 @@ pub extern "C" fn ossup_io(len: usize) -> *mut u8 {
 }
 
 /// Where the last call's result starts.
+#[cfg(feature = "full")]
 #[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn ossup_io_result() -> *const u8 {
@@ -258,6 +290,7 @@ pub extern "C" fn ossup_io_result() -> *const u8 {
 }
 
 /// The `N` strings of `lengths` bytes at the start of `input`.
+#[cfg(feature = "full")]
 fn arguments<const N: usize>(input: &[u8], lengths: [usize; N]) -> Result<[&str; N]> {
     let mut args = [""; N];
     let mut at = 0usize;
@@ -280,6 +313,7 @@ fn arguments<const N: usize>(input: &[u8], lengths: [usize; N]) -> Result<[&str;
 
 /// Runs `f` on the `N` strings of `lengths` bytes at the start of the input buffer and writes
 /// its result to the output buffer.
+#[cfg(feature = "full")]
 fn io_call<const N: usize>(
     lengths: [usize; N],
     f: impl FnOnce([&str; N]) -> Result<String>,
@@ -317,6 +351,7 @@ fn io_call<const N: usize>(
 }
 
 /// PostObject V1 `Signature` for `accessKeySecret` and the base64 `policy` field.
+#[cfg(feature = "full")]
 #[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn ossup_sign_post_policy_v1(secret: usize, policy: usize) -> i32 {
@@ -326,6 +361,7 @@ pub extern "C" fn ossup_sign_post_policy_v1(secret: usize, policy: usize) -> i32
 }
 
 /// PostObject V4 `x-oss-signature` for a secret, region, date (`yyyymmdd`) and base64 policy.
+#[cfg(feature = "full")]
 #[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn ossup_sign_post_policy_v4(
@@ -344,6 +380,7 @@ pub extern "C" fn ossup_sign_post_policy_v4(
 
 /// A request's signature from its options JSON, `version` 1 or 4. With `explain` (1), JSON
 /// `{ authorization, stringToSign, canonicalRequest? }`; without (0), the `Authorization` value.
+#[cfg(feature = "full")]
 #[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn ossup_sign_request(version: u32, explain: u32, options: usize) -> i32 {

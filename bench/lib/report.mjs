@@ -157,7 +157,7 @@ export function evaluateTargets(r) {
       `ossup-post.wasm ${kb(postWasm.shippedBrotli)} brotli (${kb(postWasm.raw)} raw): the core of ossup/post (PostObject V1/V4 policy signing, base64, CRC-64). The full core, ossup.wasm (also header signatures, policy checking, callbacks, multipart CRC combine, MD5, the options JSON reader): ${kb(wasm.brotli)} brotli (${kb(wasm.raw)} raw)`,
       postWasm.shippedBrotli <= 10 * 1024
         ? ''
-        : 'ossup-post.wasm: SHA-1 and SHA-256 are most of it (see src/post and the release-post profile in Cargo.toml).',
+        : 'ossup-post.wasm: the core without its `full` feature (the release-post profile in Cargo.toml).',
     );
     const mp = sizes.rows.find((x) => x.id === 'ours-miniprogram');
     add(

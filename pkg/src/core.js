@@ -180,9 +180,7 @@ function ioCall(exported, values, flags = NO_FLAGS, what = '', names = null) {
   const fn = raw[exported];
   let n;
   try {
-    // One spread instead of two where there are no flags (the policy signatures): with the
-    // loop in stringOptions, 0.97× the time of a V1 call in Node (2026-12-02); writing the
-    // arguments out by arity measured the same.
+    // One spread instead of two where there are no flags (the policy signatures).
     n = flags.length ? fn(...flags, ...lengths) : fn(...lengths);
   } catch (error) {
     recover();

@@ -1,5 +1,22 @@
 // Everything the package exports on every platform. Platform entries (entry-*.js) add the
-// loader for their platform and re-export this.
+// loader for their platform and re-export this. The uploader gets header signing here (ossup/post
+// leaves it out: header-signing.js).
+import { installHeaderSigning } from './header-signing.js';
+import { createSignedRequests } from './request-signing.js';
+import { uploadMultipart, abortMultipart, readMd5Hex } from './multipart.js';
+import { createCheckpointStore, memoryBackend } from './checkpoint.js';
+import { vodDestination } from './vod.js';
+
+installHeaderSigning({
+  createSignedRequests,
+  uploadMultipart,
+  abortMultipart,
+  vodDestination,
+  readMd5Hex,
+  createCheckpointStore,
+  memoryBackend,
+});
+
 export {
   ready,
   isReady,

@@ -115,6 +115,11 @@ pub fn sign_post_policy(access_key_secret: &str, policy_base64: &str) -> Result<
     hmac_sha1_base64(access_key_secret, policy_base64)
 }
 
+/// [`sign_post_policy`] for a policy field the core encoded itself (not decoded and checked).
+pub(crate) fn sign_built_policy(access_key_secret: &str, policy_base64: &str) -> Result<String> {
+    hmac_sha1_base64(access_key_secret, policy_base64)
+}
+
 /// The V1 CanonicalizedResource: `/bucket/key` with the key raw, then the whitelisted
 /// sub-resources sorted, `k=v` or bare `k` (oss-spec §2).
 pub fn canonical_resource(

@@ -92,6 +92,17 @@ pub fn sign_post_policy(
     Ok(sign_hex(access_key_secret, date, region, policy_base64))
 }
 
+/// [`sign_post_policy`] for a policy field the core encoded itself (not decoded and checked).
+pub(crate) fn sign_built_policy(
+    access_key_secret: &str,
+    region: &str,
+    date: &str,
+    policy_base64: &str,
+) -> Result<String> {
+    let (date, region) = check_key_inputs(access_key_secret, date, region)?;
+    Ok(sign_hex(access_key_secret, date, region, policy_base64))
+}
+
 /// The V4 CanonicalQuery: every parameter, key and value percent-encoded (`/` too), sorted by
 /// encoded key byte-wise, `k=v` or bare `k` for an empty value (oss-spec §3, §7.7, §7.8).
 pub fn canonical_query(query: &[(Cow<'_, str>, Option<Cow<'_, str>>)]) -> String {
