@@ -52,25 +52,28 @@ run(
   ],
   cargoEnv,
 );
+// The wasm2js build's: the full core again, at opt-level "z" (Cargo.toml says why).
+run('cargo', [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-small'], cargoEnv);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-// 2. wasm-bindgen: the `web` target's glue is the easiest to re-home on every platform. Both
-//    modules get it; the post module's import names are checked to be the full one's, so one
-//    glue (the full module's) serves both.
+// 2. wasm-bindgen: the `web` target's glue is the easiest to re-home on every platform. Every
+//    module gets it; their imports are checked to be the full one's, so one glue (the full
+//    module's) serves them all.
 const bindgen = (input, dir) =>
   run('wasm-bindgen', ['--target', 'web', '--out-dir', dir, '--out-name', 'ossup', '--no-typescript', input]);
 bindgen(join(wasmTarget, 'wasm32-unknown-unknown/release/ossup.wasm'), work);
 bindgen(join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup.wasm'), join(work, 'post'));
+bindgen(join(wasmTarget, 'wasm32-unknown-unknown/release-small/ossup.wasm'), join(work, 'small'));
 // 3. iOS WeChat rejects modules that export a Global (DESIGN-NOTES); then optimise for size,
 //    check what ships, and write its .br. The same for both cores.
 const brotli = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
-function shipWasm(input, name) {
+function shipWasm(input, name, dir = dist) {
   const stripped = join(work, `${name}.stripped.wasm`);
   writeFileSync(stripped, stripGlobalExports(readFileSync(input)));
-  const file = join(dist, name);
+  const file = join(dir, name);
   run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', stripped, '-o', file]);
   const wasm = readFileSync(file);
   // cargo keeps symbol names (Cargo.toml: bench/ reads them); what ships has none.
@@ -89,14 +92,20 @@ function shipWasm(input, name) {
   return file;
 }
 const wasmFile = shipWasm(join(work, 'ossup_bg.wasm'), 'ossup.wasm');
-// ossup-post.wasm has no wasm-bindgen step (raw exports, no imports).
 const postWasmFile = shipWasm(join(work, 'post', 'ossup_bg.wasm'), 'ossup-post.wasm');
+const smallWasmFile = shipWasm(join(work, 'small', 'ossup_bg.wasm'), 'ossup-small.wasm', work);
 {
-  const importsOf = (file) =>
-    new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(file))).map((i) => `${i.module}.${i.name}`));
-  const full = importsOf(wasmFile);
-  const missing = [...importsOf(postWasmFile)].filter((name) => !full.has(name));
-  if (missing.length) throw new Error(`ossup-post.wasm imports what the full glue lacks: ${missing.join(', ')}`);
+  const names = (list) => new Set(list.map((i) => `${i.module || ''}.${i.name}`));
+  const module = (file) => new WebAssembly.Module(readFileSync(file));
+  const fullImports = names(WebAssembly.Module.imports(module(wasmFile)));
+  const fullExports = names(WebAssembly.Module.exports(module(wasmFile)));
+  for (const file of [postWasmFile, smallWasmFile]) {
+    const missing = [...names(WebAssembly.Module.imports(module(file)))].filter((n) => !fullImports.has(n));
+    if (missing.length) throw new Error(`${file} imports what the full glue lacks: ${missing.join(', ')}`);
+  }
+  const exports = names(WebAssembly.Module.exports(module(smallWasmFile)));
+  if (exports.size !== fullExports.size || [...exports].some((n) => !fullExports.has(n)))
+    throw new Error('the wasm2js build exports other names than ossup.wasm');
 }
 
 // 4. The glue: our UTF-8 codec instead of TextEncoder/TextDecoder (absent in mini programs),
@@ -146,9 +155,9 @@ if (/new Text(De|En)coder|import\.meta|fetch\(|WebAssembly\./.test(glue)) {
 glue = `import { decode as utf8Decode, encode as utf8Encode, encodeInto as utf8EncodeInto } from '../src/utf8.js';\n${glue}`;
 writeFileSync(join(dist, 'glue.js'), glue);
 
-// 5. wasm2js: the same module as plain JS, wrapped in `instantiate(imports)`.
+// 5. wasm2js: the same core (built for size) as plain JS, wrapped in `instantiate(imports)`.
 const w2jRaw = join(work, 'ossup.wasm2js.raw.js');
-run('wasm2js', ['-Oz', wasmFile, '-o', w2jRaw]);
+run('wasm2js', ['-Oz', smallWasmFile, '-o', w2jRaw]);
 let w2j = readFileSync(w2jRaw, 'utf8');
 const importModule = './ossup_bg.js';
 w2j = w2j.replace(/^import \{ \w+ \} from '\.\/ossup_bg\.js';\n/gm, '');
