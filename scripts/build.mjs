@@ -144,6 +144,13 @@ edit(
   'if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer) {',
   'data view',
 );
+// The core's random source (src/wasm.rs imports it as a wasm-bindgen snippet): the package's
+// own module, the one random.js installs its source into.
+edit(
+  /from '\.\/snippets\/ossup-[0-9a-f]+\/pkg\/src\/random-hook\.js';/,
+  "from '../src/random-hook.js';",
+  'random hook',
+);
 edit(
   /async function __wbg_load\([\s\S]*$/,
   'export { __wbg_get_imports };\nexport function __ossup_instantiated(instance) {\n    return __wbg_finalize_init(instance, undefined);\n}\n',

@@ -95,11 +95,53 @@ pub fn build_post_form(options_json: &str, now_ms: Option<f64>) -> JsResult<Stri
     out(api::build_post_form(options_json, clock(now_ms)?))
 }
 
-/// A new object key from options and ≥ 8 bytes of secure randomness.
+/// A new object key from options, with 8 bytes from getrandom.
 #[wasm_bindgen(js_name = objectKey)]
-pub fn object_key(options_json: &str, random: &[u8], now_ms: Option<f64>) -> JsResult<String> {
-    out(api::object_key(options_json, clock(now_ms)?, random))
+pub fn object_key(options_json: &str, now_ms: Option<f64>) -> JsResult<String> {
+    let now = clock(now_ms)?;
+    let mut random = [0u8; 8];
+    if getrandom::getrandom(&mut random).is_err() {
+        // What the JS source threw (RANDOM_UNAVAILABLE, say) goes back to the caller as it is.
+        let thrown = RANDOM_ERROR.with(|e| e.take());
+        return Err(thrown.unwrap_or_else(|| {
+            fail(Error::invalid(
+                "random",
+                "the random source returned no bytes",
+            ))
+        }));
+    }
+    out(api::object_key(options_json, now, &random))
 }
+
+#[wasm_bindgen(module = "/pkg/src/random-hook.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = ossupRandom)]
+    fn js_random(length: u32) -> JsResult<js_sys::Uint8Array>;
+}
+
+thread_local! {
+    static RANDOM_ERROR: core::cell::RefCell<Option<JsValue>> = const { core::cell::RefCell::new(None) };
+}
+
+/// getrandom's `custom` backend: the platform's source, through the JS layer's pool.
+#[cfg(target_arch = "wasm32")]
+fn fill_random(dest: &mut [u8]) -> core::result::Result<(), getrandom::Error> {
+    let fail = || getrandom::Error::UNSUPPORTED;
+    let length = u32::try_from(dest.len()).map_err(|_| fail())?;
+    match js_random(length) {
+        Ok(bytes) if bytes.length() as usize >= dest.len() => {
+            bytes.subarray(0, length).copy_to(dest);
+            Ok(())
+        }
+        Ok(_) => Err(fail()),
+        Err(thrown) => {
+            RANDOM_ERROR.with(|e| e.replace(Some(thrown)));
+            Err(fail())
+        }
+    }
+}
+#[cfg(target_arch = "wasm32")]
+getrandom::register_custom_getrandom!(fill_random);
 
 /// Returns the key, or throws `INVALID_OBJECT_KEY`.
 #[wasm_bindgen(js_name = validateKey)]

@@ -277,8 +277,7 @@ export function encodeCallbackVar(vars) {
 /** A new, unguessable object key: `{ prefix, name, now, dateFolders }`. */
 export function objectKey(options = {}) {
   const json = toJson('objectKey', options);
-  const random = randomBytes(8);
-  return call((c) => c.objectKey(json, random, now()));
+  return call((c) => c.objectKey(json, now()));
 }
 
 /** Returns `key`, or throws INVALID_OBJECT_KEY saying what OSS would reject. */
