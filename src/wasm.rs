@@ -6,10 +6,8 @@
 //!   engine cannot handle): CRCs are decimal strings, sizes and times are `f64`;
 //! - options cross as one JSON string (`JSON.stringify` in JS) and results come back as JSON
 //!   text where they are objects: see `api.rs` for why not serde-wasm-bindgen;
-//! - every error is a JS `Error` with a stable `code` property;
-//! - the signatures, called once per uploaded file or part, are plain exports over a shared
-//!   buffer instead (`ossup_io`, at the end of this file): their errors come back as
-//!   `CODE\nmessage` text, which the JS layer turns into the same `OssupError`.
+//! - every error is a JS `Error` with a stable `code` property, which the JS layer turns into
+//!   an `OssupError`.
 
 use wasm_bindgen::prelude::*;
 
@@ -278,166 +276,42 @@ pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-// ---- The signing calls, without wasm-bindgen's string passing ----
-//
-// An uploader signs one policy per file (or one request per part). Through wasm-bindgen each
-// string argument is a malloc, a copy and a free, and the result another round. Here JS asks for an input buffer
-// (`ossup_io`), writes the arguments into it back to back as UTF-8, and calls the function with
-// their byte lengths; the result is in the output buffer (`ossup_io_result`), its length
-// returned, negated for an error written as `CODE\nmessage`. `#[no_mangle]` is all that is
-// unsafe here: no raw pointer is read in Rust; JS writes through the one it is given between
-// calls.
-
-// No borrow of these buffers outlives the statement that takes it, and nothing that can fail
-// runs while one is held: a trap (memory exhausted, say) unwinds nothing in wasm, so a borrow
-// held across it would stay taken and every later signature in the process would trap too.
-#[cfg(feature = "full")]
-thread_local! {
-    static INPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
-    static OUTPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
-}
-
-/// Makes the input buffer at least `len` bytes long and returns where it starts, or null if
-/// the memory cannot grow that far (JS reports it as an error). It only grows, so a call that
-/// fits fills nothing.
-#[cfg(feature = "full")]
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_io(len: usize) -> *mut u8 {
-    INPUT.with(|input| {
-        let Ok(mut input) = input.try_borrow_mut() else {
-            return core::ptr::null_mut();
-        };
-        let have = input.len();
-        if have < len {
-            // try_reserve fails as a value where resize alone would abort (a trap).
-            if input.try_reserve_exact(len - have).is_err() {
-                return core::ptr::null_mut();
-            }
-            input.resize(len, 0);
-        }
-        input.as_mut_ptr()
-    })
-}
-
-/// Where the last call's result starts.
-#[cfg(feature = "full")]
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_io_result() -> *const u8 {
-    OUTPUT.with(|output| match output.try_borrow() {
-        Ok(output) => output.as_ptr(),
-        Err(_) => core::ptr::null(),
-    })
-}
-
-/// The `N` strings of `lengths` bytes at the start of `input`.
-#[cfg(feature = "full")]
-fn arguments<const N: usize>(input: &[u8], lengths: [usize; N]) -> Result<[&str; N]> {
-    let mut args = [""; N];
-    let mut at = 0usize;
-    for (arg, &len) in args.iter_mut().zip(&lengths) {
-        // JS writes every argument as UTF-8, so this fails only if it wrote past the end.
-        let end = at.saturating_add(len);
-        match input.get(at..end).map(core::str::from_utf8) {
-            Some(Ok(text)) => *arg = text,
-            _ => {
-                return Err(Error::invalid(
-                    "arguments",
-                    "are not UTF-8 inside the input buffer",
-                ))
-            }
-        }
-        at = end;
-    }
-    Ok(args)
-}
-
-/// Runs `f` on the `N` strings of `lengths` bytes at the start of the input buffer and writes
-/// its result to the output buffer.
-#[cfg(feature = "full")]
-fn io_call<const N: usize>(
-    lengths: [usize; N],
-    f: impl FnOnce([&str; N]) -> Result<String>,
-) -> i32 {
-    // The buffer is taken out while `f` runs (same allocation, so what JS wrote stays where it
-    // is): if `f` traps, the next call starts from an empty buffer instead of a taken one.
-    let input = INPUT.with(|cell| cell.take());
-    let result = arguments(&input, lengths).and_then(f);
-    INPUT.with(|cell| cell.replace(input));
-    let (bytes, ok) = match result {
-        // The result's own buffer becomes the output: no copy.
-        Ok(text) => (text.into_bytes(), true),
-        Err(error) => {
-            let code = error.code();
-            let message = error.to_string();
-            let mut bytes = Vec::with_capacity(code.len() + 1 + message.len());
-            bytes.extend_from_slice(code.as_bytes());
-            bytes.push(b'\n');
-            bytes.extend_from_slice(message.as_bytes());
-            (bytes, false)
-        }
-    };
-    // JS caps the input far below this; a result this long could not say its length.
-    const TOO_LONG: &[u8] = b"INPUT_TOO_LARGE\nthe result is too long to return";
-    let Ok(len) = i32::try_from(bytes.len()) else {
-        OUTPUT.with(|cell| cell.replace(TOO_LONG.to_vec()));
-        return -(TOO_LONG.len() as i32);
-    };
-    OUTPUT.with(|cell| cell.replace(bytes));
-    if ok {
-        len
-    } else {
-        -len
-    }
-}
-
 /// PostObject V1 `Signature` for `accessKeySecret` and the base64 `policy` field.
 #[cfg(feature = "full")]
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_sign_post_policy_v1(secret: usize, policy: usize) -> i32 {
-    io_call([secret, policy], |[secret, policy]| {
-        crate::sign::v1::sign_post_policy(secret, policy)
-    })
+#[wasm_bindgen(js_name = signPostPolicyV1)]
+pub fn sign_post_policy_v1(secret: &str, policy: &str) -> JsResult<String> {
+    out(crate::sign::v1::sign_post_policy(secret, policy))
 }
 
 /// PostObject V4 `x-oss-signature` for a secret, region, date (`yyyymmdd`) and base64 policy.
 #[cfg(feature = "full")]
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_sign_post_policy_v4(
-    secret: usize,
-    region: usize,
-    date: usize,
-    policy: usize,
-) -> i32 {
-    io_call(
-        [secret, region, date, policy],
-        |[secret, region, date, policy]| {
-            crate::sign::v4::sign_post_policy(secret, region, date, policy)
-        },
-    )
+#[wasm_bindgen(js_name = signPostPolicyV4)]
+pub fn sign_post_policy_v4(
+    secret: &str,
+    region: &str,
+    date: &str,
+    policy: &str,
+) -> JsResult<String> {
+    out(crate::sign::v4::sign_post_policy(
+        secret, region, date, policy,
+    ))
 }
 
-/// A request's signature from its options JSON, `version` 1 or 4. With `explain` (1), JSON
-/// `{ authorization, stringToSign, canonicalRequest? }`; without (0), the `Authorization` value.
+/// A request's signature from its options JSON, `version` 1 or 4. With `explain`, JSON
+/// `{ authorization, stringToSign, canonicalRequest? }`; without, the `Authorization` value.
 #[cfg(feature = "full")]
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_sign_request(version: u32, explain: u32, options: usize) -> i32 {
-    io_call([options], |[options]| {
-        let version = match version {
-            1 => Version::V1,
-            4 => Version::V4,
-            _ => return Err(Error::invalid("version", "must be \"v1\" or \"v4\"")),
-        };
-        api::sign_request(version, options).map(|signed| {
-            if explain != 0 {
-                api::signed_request_json(&signed)
-            } else {
-                signed.authorization
-            }
-        })
-    })
+#[wasm_bindgen(js_name = signRequest)]
+pub fn sign_request(version: u32, explain: bool, options_json: &str) -> JsResult<String> {
+    let version = match version {
+        1 => Version::V1,
+        4 => Version::V4,
+        _ => return Err(fail(Error::invalid("version", "must be \"v1\" or \"v4\""))),
+    };
+    out(api::sign_request(version, options_json).map(|signed| {
+        if explain {
+            api::signed_request_json(&signed)
+        } else {
+            signed.authorization
+        }
+    }))
 }

@@ -216,15 +216,14 @@ export function analyseWasm(named, plain) {
   };
 }
 
-const INFRASTRUCTURE = (name) =>
-  name === 'memory' || name.startsWith('__wbindgen') || name === 'ossup_io' || name === 'ossup_io_result';
+const INFRASTRUCTURE = (name) => name === 'memory' || name.startsWith('__wbindgen');
 
 export const SUBSETS = [
-  ['v4', 'signPostPolicyV4 only', ['ossup_sign_post_policy_v4']],
+  ['v4', 'signPostPolicyV4 only', ['signPostPolicyV4']],
   [
     'sign',
     'signPostPolicyV1 + signPostPolicyV4 + signRequest',
-    ['ossup_sign_post_policy_v1', 'ossup_sign_post_policy_v4', 'ossup_sign_request'],
+    ['signPostPolicyV1', 'signPostPolicyV4', 'signRequest'],
   ],
   [
     'postobject',

@@ -1,11 +1,9 @@
 // The core: loads the WebAssembly (or wasm2js) module once per process and wraps its exports
 // in plain functions that take and return plain JS values. Options cross into wasm as one
-// JSON string (see src/api.rs for why), the signatures' strings through one shared buffer
-// (ioCall); 64-bit values cross as decimal strings.
+// JSON string (see src/api.rs for why), every call through wasm-bindgen; 64-bit values cross
+// as decimal strings.
 import * as glue from '../dist/glue.js';
 import { OssupError, fromCore, callerError } from './errors.js';
-import { decode, encodeAllInto } from './utf8.js';
-import { randomBytes } from './random.js';
 import {
   checkText,
   checkOptionText,
@@ -22,7 +20,7 @@ import {
 import { createLoading } from './load.js';
 import { now } from './clock.js';
 
-let raw = null; // the instance's exports, for ioCall
+let raw = null; // the instance's exports, for recover
 let stackBase = null; // the shadow stack pointer between calls (see recover)
 
 /** The import object the module needs (for platform loaders). */
@@ -106,7 +104,7 @@ const droppedByJson = (value) => value === undefined || typeof value === 'functi
 /**
  * The named string options of `options`, in order, checked as src/api.rs checks an options
  * object (same codes and messages): for the calls whose strings cross into wasm as arguments.
- * Lone surrogates are looked for by ioCall, in the values that are not ASCII.
+ * Lone surrogates and the size limit are checked by signingStrings.
  */
 function stringOptions(what, options, names) {
   checkOptionsObject(what, options);
@@ -137,73 +135,40 @@ function readStringOptions(what, options, names) {
 const V1_OPTIONS = ['accessKeySecret', 'policy'];
 const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
 
-// The signing calls (once per file or part) bypass wasm-bindgen's string passing (src/wasm.rs,
-// `ossup_io`): the arguments go into one buffer as UTF-8, back to back, the call gets any
-// integer `flags` and then their byte lengths, and the result comes back in another buffer.
-// With `names`, values that are not ASCII are checked for lone surrogates (checkOptionText)
-// before the call: an ASCII value has none, and the encoding says which ones are ASCII.
-const NO_FLAGS = [];
-// A view of the whole memory, made again only when the memory grows (its buffer is replaced).
-let memoryBuffer = null;
-let memoryBytes = null;
-function memory() {
-  const buffer = raw.memory.buffer;
-  if (buffer !== memoryBuffer) {
-    memoryBuffer = buffer;
-    memoryBytes = new Uint8Array(buffer);
-  }
-  return memoryBytes;
-}
-function ioCall(exported, values, flags = NO_FLAGS, what = '', names = null) {
-  core();
+/**
+ * The strings of a policy signature, checked as a JSON-taking call checks them (toJson): at
+ * most 8 Mi characters together, no lone surrogate (wasm-bindgen would write it as U+FFFD).
+ */
+function signingStrings(what, names, values) {
   let units = 0;
-  for (let i = 0; i < values.length; i++) units += values[i].length;
-  if (units > MAX_INPUT_UNITS) {
-    let largest = 0;
-    for (let i = 1; i < values.length; i++) if (values[i].length > values[largest].length) largest = i;
-    throw tooLarge(
-      `${what || 'a signing call'}: \`${names ? names[largest] : 'options'}\``,
-      values[largest].length,
-      units,
-    );
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) {
+    units += values[i].length;
+    if (values[i].length > values[largest].length) largest = i;
   }
-  const start = raw.ossup_io(3 * units); // first: it may grow (and so replace) the memory
-  if (!start) {
-    throw new OssupError('OUT_OF_MEMORY', `${what || 'a signing call'}: the ossup core could not grow its memory`);
-  }
-  const lengths = encodeAllInto(values, memory(), start);
-  if (names) {
-    for (let i = 0; i < values.length; i++) {
-      if (lengths[i] !== values[i].length) checkOptionText(what, names[i], values[i]);
-    }
-  }
-  const fn = raw[exported];
-  let n;
-  try {
-    // One spread instead of two where there are no flags (the policy signatures).
-    n = flags.length ? fn(...flags, ...lengths) : fn(...lengths);
-  } catch (error) {
-    recover();
-    throw fromCore(error);
-  }
-  const at = raw.ossup_io_result();
-  const text = decode(memory(), at, Math.abs(n));
-  if (n >= 0) return text;
-  const newline = text.indexOf('\n');
-  // What the core's errors become through wasm-bindgen, too.
-  throw fromCore({ code: text.slice(0, newline), message: text.slice(newline + 1) });
+  if (units > MAX_INPUT_UNITS) throw tooLarge(`${what}: \`${names[largest]}\``, values[largest].length, units);
+  for (let i = 0; i < values.length; i++) checkOptionText(what, names[i], values[i]);
+  return values;
 }
 
 /** V1 `Signature` for a base64 policy: `{ accessKeySecret, policy }`. */
 export function signPostPolicyV1(options) {
-  const values = stringOptions('signPostPolicyV1', options, V1_OPTIONS);
-  return ioCall('ossup_sign_post_policy_v1', values, NO_FLAGS, 'signPostPolicyV1', V1_OPTIONS);
+  const [secret, policy] = signingStrings(
+    'signPostPolicyV1',
+    V1_OPTIONS,
+    stringOptions('signPostPolicyV1', options, V1_OPTIONS),
+  );
+  return call((c) => c.signPostPolicyV1(secret, policy));
 }
 
 /** V4 `x-oss-signature` (hex): `{ accessKeySecret, region, date (yyyymmdd), policy }`. */
 export function signPostPolicyV4(options) {
-  const values = stringOptions('signPostPolicyV4', options, V4_OPTIONS);
-  return ioCall('ossup_sign_post_policy_v4', values, NO_FLAGS, 'signPostPolicyV4', V4_OPTIONS);
+  const [secret, region, date, policy] = signingStrings(
+    'signPostPolicyV4',
+    V4_OPTIONS,
+    stringOptions('signPostPolicyV4', options, V4_OPTIONS),
+  );
+  return call((c) => c.signPostPolicyV4(secret, region, date, policy));
 }
 
 /** A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then `file`. */
@@ -215,7 +180,8 @@ export function buildPostForm(options) {
 
 // toJson has checked every string; JSON.stringify escapes lone surrogates anyway.
 function signRequest(version, what, options, explain) {
-  return ioCall('ossup_sign_request', [toJson(what, options)], [version, explain ? 1 : 0], what);
+  const json = toJson(what, options);
+  return call((c) => c.signRequest(version, explain, json));
 }
 
 /** V1 `Authorization` value: `{ accessKeyId, accessKeySecret, method, bucket, key, headers, query }`. */

@@ -100,52 +100,6 @@ export const encodeInto =
   nativeEncoder && nativeEncoder.encodeInto ? (text, view) => nativeEncoder.encodeInto(text, view) : encodeIntoPortable;
 export const encode = nativeEncoder ? (text) => nativeEncoder.encode(text) : encodePortable;
 
-// Strings up to this many UTF-16 units are copied by a loop while they are ASCII: a
-// TextEncoder.encodeInto call has a fixed cost that a short loop does not pay.
-const SHORT_INPUT = 64;
-
-/** Copies `text` to `view` from `at` if it is ASCII; its length, or -1 (nothing to rely on). */
-function asciiInto(text, view, at) {
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) return -1;
-    view[at + i] = code;
-  }
-  return n;
-}
-
-// The view encodeInto writes through: from `at` to the end of `view`'s buffer (encodeInto
-// writes only the value's UTF-8, which the caller has room for), the last one kept: a value
-// usually lands where the last one did (the policy, after a secret of the same length).
-let lastView = null;
-function viewFrom(view, at) {
-  const offset = view.byteOffset + at;
-  if (lastView === null || lastView.buffer !== view.buffer || lastView.byteOffset !== offset) {
-    lastView = new Uint8Array(view.buffer, offset);
-  }
-  return lastView;
-}
-
-/**
- * Writes `values` into `view` from `start` as UTF-8, back to back, and returns each one's
- * byte length; `view` must hold 3 bytes per UTF-16 code unit there (the most UTF-8 takes).
- * A value's byte length equals its length exactly when it is ASCII (a lone surrogate takes 3
- * bytes). Short values are copied by a loop, long ones by one encodeInto each, without
- * joining them first.
- */
-export function encodeAllInto(values, view, start = 0) {
-  const lengths = new Array(values.length);
-  let at = start;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    let written = value.length <= SHORT_INPUT ? asciiInto(value, view, at) : -1;
-    if (written < 0) written = encodeInto(value, viewFrom(view, at)).written;
-    lengths[i] = written;
-    at += written;
-  }
-  return lengths;
-}
 // What comes back from the core is mostly short ASCII (signatures, keys, dates): copying the
 // bytes beats a TextDecoder call only for the shortest. (Mini programs have no TextDecoder:
 // decodePortable.) The codes go through a plain array: `fromCharCode.apply` with a typed

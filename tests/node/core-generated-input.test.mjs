@@ -576,32 +576,6 @@ test("options whose toJSON returns undefined, and the caller's throwing getters:
   }
 });
 
-// The module's own signing buffer, below the JS limits: asking for more memory than wasm32
-// has once trapped inside a RefCell borrow (src/wasm.rs), after which every policy signature
-// of the instance trapped too. Now the request fails as a null pointer and the instance signs.
-test('ossup.wasm: a signing buffer it cannot grow is a null pointer, and the instance still signs', async () => {
-  const glue = await import('../../pkg/dist/glue.js');
-  const module = new WebAssembly.Module(readFileSync(join(DIST_DIR, 'ossup.wasm')));
-  const raw = new WebAssembly.Instance(module, glue.__wbg_get_imports()).exports;
-  const sign = (secret, policy) => {
-    const bytes = Buffer.from(secret + policy);
-    const at = raw.ossup_io(bytes.length);
-    new Uint8Array(raw.memory.buffer, at, bytes.length).set(bytes);
-    const n = raw.ossup_sign_post_policy_v1(Buffer.byteLength(secret), Buffer.byteLength(policy));
-    return Buffer.from(new Uint8Array(raw.memory.buffer, raw.ossup_io_result(), Math.abs(n))).toString();
-  };
-  const expected = full.signPostPolicyV1(VECTOR_V1);
-  assert.equal(sign(VECTOR_V1.accessKeySecret, VECTOR_V1.policy), expected);
-  for (const len of [0xffff_fff0, 0xc000_0000]) {
-    let pointer;
-    assert.doesNotThrow(() => {
-      pointer = raw.ossup_io(len);
-    }, `ossup_io(${len}) traps`);
-    assert.equal(pointer, 0, `ossup_io(${len})`);
-    assert.equal(sign(VECTOR_V1.accessKeySecret, VECTOR_V1.policy), expected, `after ossup_io(${len})`);
-  }
-});
-
 // A trap unwinds nothing in wasm: the frames Rust took on its shadow stack stay taken. No input
 // is known to trap any more, so a trap is simulated: an export that takes 64 KiB of stack and
 // traps, 20 times (more than the whole 1 MiB stack). The core puts the stack pointer back after
