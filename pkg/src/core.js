@@ -64,19 +64,21 @@ export const isReady = loading.isReady;
 /** Which engine runs the core, once loaded: 'WebAssembly', 'WXWebAssembly', 'TTWebAssembly' or 'wasm2js'. */
 export const engine = loading.engine;
 
-function core() {
+function checkReady() {
   if (!isReady()) {
     throw new OssupError(
       'NOT_READY',
       'the ossup core is not loaded yet: `await ready()` first (Node loads it on import)',
     );
   }
-  return glue;
 }
 
+// The glue's functions are only ever named statically (`glue.x`), never passed around as a
+// namespace: so a bundle keeps the wrappers of the exports its entry uses and no others.
 function call(fn) {
   try {
-    return fn(core());
+    checkReady();
+    return fn();
   } catch (error) {
     if (!(error instanceof OssupError)) recover();
     throw fromCore(error);
@@ -90,12 +92,12 @@ export { now, setClockOffset } from './clock.js';
 /** base64 `policy` field of a policy JSON text, checked, byte for byte. */
 export function encodePolicy(policyJson) {
   checkText('INVALID_OPTION', 'encodePolicy: the policy JSON text', policyJson);
-  return call((c) => c.encodePolicy(policyJson));
+  return call(() => glue.encodePolicy(policyJson));
 }
 
 /** Policy JSON text from `{ conditions, expiration | expiresIn, now }`. */
 export function buildPolicy(options) {
-  return call((c) => c.buildPolicy(toJson('buildPolicy', options), now()));
+  return call(() => glue.buildPolicy(toJson('buildPolicy', options), now()));
 }
 
 // What JSON.stringify drops from an object: absent, as it is for the JSON-taking calls.
@@ -158,7 +160,7 @@ export function signPostPolicyV1(options) {
     V1_OPTIONS,
     stringOptions('signPostPolicyV1', options, V1_OPTIONS),
   );
-  return call((c) => c.signPostPolicyV1(secret, policy));
+  return call(() => glue.signPostPolicyV1(secret, policy));
 }
 
 /** V4 `x-oss-signature` (hex): `{ accessKeySecret, region, date (yyyymmdd), policy }`. */
@@ -168,12 +170,12 @@ export function signPostPolicyV4(options) {
     V4_OPTIONS,
     stringOptions('signPostPolicyV4', options, V4_OPTIONS),
   );
-  return call((c) => c.signPostPolicyV4(secret, region, date, policy));
+  return call(() => glue.signPostPolicyV4(secret, region, date, policy));
 }
 
 /** A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then `file`. */
 export function buildPostForm(options) {
-  return JSON.parse(call((c) => c.buildPostForm(toJson('buildPostForm', options), now())));
+  return JSON.parse(call(() => glue.buildPostForm(toJson('buildPostForm', options), now())));
 }
 
 // ---- header signatures (oss-spec §2, §3) ----
@@ -181,7 +183,7 @@ export function buildPostForm(options) {
 // toJson has checked every string; JSON.stringify escapes lone surrogates anyway.
 function signRequest(version, what, options, explain) {
   const json = toJson(what, options);
-  return call((c) => c.signRequest(version, explain, json));
+  return call(() => glue.signRequest(version, explain, json));
 }
 
 /** V1 `Authorization` value: `{ accessKeyId, accessKeySecret, method, bucket, key, headers, query }`. */
@@ -210,7 +212,7 @@ export function formatDates(at) {
       'formatDates: `now` must be milliseconds since 1970 (a number), e.g. Date.now()',
     );
   }
-  return JSON.parse(call((c) => c.formatDates(at === undefined ? now() : at)));
+  return JSON.parse(call(() => glue.formatDates(at === undefined ? now() : at)));
 }
 
 // ---- callbacks (oss-spec §4) ----
@@ -230,12 +232,12 @@ export function encodeCallback(callback) {
     typeof callback === 'string'
       ? JSON.stringify(checkText('INVALID_OPTION', 'encodeCallback: `callback`', callback))
       : toJson('encodeCallback', callback);
-  return call((c) => c.encodeCallback(json));
+  return call(() => glue.encodeCallback(json));
 }
 
 /** base64 `x-oss-callback-var` from `{ 'x:name': 'value' }`. */
 export function encodeCallbackVar(vars) {
-  return call((c) => c.encodeCallbackVar(toJson('encodeCallbackVar', vars)));
+  return call(() => glue.encodeCallbackVar(toJson('encodeCallbackVar', vars)));
 }
 
 // ---- object keys (oss-spec §6) ----
@@ -243,20 +245,20 @@ export function encodeCallbackVar(vars) {
 /** A new, unguessable object key: `{ prefix, name, now, dateFolders }`. */
 export function objectKey(options = {}) {
   const json = toJson('objectKey', options);
-  return call((c) => c.objectKey(json, now()));
+  return call(() => glue.objectKey(json, now()));
 }
 
 /** Returns `key`, or throws INVALID_OBJECT_KEY saying what OSS would reject. */
 export function validateKey(key) {
   checkText('INVALID_OBJECT_KEY', 'an object key', key);
-  return call((c) => c.validateKey(key));
+  return call(() => glue.validateKey(key));
 }
 
 /** A key prefix as a folder (`/a/b` → `a/b/`). */
 export function normalizePrefix(prefix) {
   if (typeof prefix !== 'string') throw new OssupError('INVALID_OPTION', 'normalizePrefix: `prefix` must be a string');
   checkText('INVALID_OBJECT_KEY', 'normalizePrefix: `prefix`', prefix);
-  return call((c) => c.normalizePrefix(prefix));
+  return call(() => glue.normalizePrefix(prefix));
 }
 
 // ---- checksums (oss-spec §5) ----
@@ -269,10 +271,10 @@ const BYTES_CHUNK = 1024 * 1024;
 export function crc64(data, previous) {
   const bytes = toBytes('crc64', data);
   let value = crcText('previous', previous);
-  if (bytes.length <= BYTES_CHUNK) return call((c) => c.crc64(bytes, value));
+  if (bytes.length <= BYTES_CHUNK) return call(() => glue.crc64(bytes, value));
   for (let at = 0; at < bytes.length; at += BYTES_CHUNK) {
     const piece = bytes.subarray(at, at + BYTES_CHUNK);
-    value = call((c) => c.crc64(piece, value));
+    value = call(() => glue.crc64(piece, value));
   }
   return value;
 }
@@ -285,7 +287,7 @@ export function crc64Combine(crcA, crcB, lengthB) {
     throw new OssupError('INVALID_CRC64', 'crc64Combine needs two CRCs as decimal strings');
   if (typeof lengthB !== 'number')
     throw new OssupError('INVALID_OPTION', 'crc64Combine: lengthB must be a number of bytes');
-  return call((c) => c.crc64Combine(a, b, lengthB));
+  return call(() => glue.crc64Combine(a, b, lengthB));
 }
 
 /** A streaming CRC-64 `{ update(bytes), digest() }`; holds only the running value, no wasm memory. */
@@ -297,19 +299,19 @@ export function createCrc64(previous) {
 export function md5Base64(data) {
   const bytes = toBytes('md5Base64', data);
   if (bytes.length > BYTES_CHUNK) return createMd5().update(bytes).digest('base64');
-  return call((c) => c.md5Base64(bytes));
+  return call(() => glue.md5Base64(bytes));
 }
 
 /** Lowercase hex MD5 of bytes. */
 export function md5Hex(data) {
   const bytes = toBytes('md5Hex', data);
   if (bytes.length > BYTES_CHUNK) return createMd5().update(bytes).digest('hex');
-  return call((c) => c.md5Hex(bytes));
+  return call(() => glue.md5Hex(bytes));
 }
 
 /** A streaming MD5 `{ update(bytes), digest('base64' | 'hex') }`; digest frees its wasm memory. */
 export function createMd5() {
-  const state = call((c) => new c.Md5());
+  const state = call(() => new glue.Md5());
   let done = false;
   const stream = {
     update(data) {
@@ -334,5 +336,5 @@ export function createMd5() {
 
 /** The core's version. */
 export function coreVersion() {
-  return call((c) => c.coreVersion());
+  return call(() => glue.coreVersion());
 }
