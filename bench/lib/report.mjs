@@ -1,5 +1,6 @@
 // Turns results.json into bench/RESULTS.md: the targets first (met / missed, with the numbers
 // and, for a miss, the measured cause), then one table per metric.
+import { existsSync, readFileSync } from 'node:fs';
 import { SIGNING_CASES } from './signing.js';
 import { SIGNING_INPUTS } from './data.js';
 import { SUBSETS, displayName } from './sizes.mjs';
@@ -725,5 +726,8 @@ in the machine table), so treat differences under ~10% as noise. How it measures
   s.push(
     `## Inputs\n\nSigning (bench/lib/data.js): V1 policy of ${SIGNING_INPUTS.v1.policy.length} base64 characters, V4 policy of ${SIGNING_INPUTS.v4.policy.length}, and an UploadPart request with an STS token, a key needing percent-encoding, two query parameters and one additional header. Checksums: ${r.meta.hashTotal} of xorshift32 bytes (the same bytes in Node, Chromium and bench/native).`,
   );
+  // The hand-written history of measurements that decided how the code is built.
+  const history = new URL('../HISTORY.md', import.meta.url);
+  if (existsSync(history)) s.push(readFileSync(history, 'utf8').trim());
   return `${s.join('\n\n')}\n`;
 }
