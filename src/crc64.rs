@@ -54,10 +54,8 @@ fn fill() {
         }
     }
     let mut op = one_zero_bit();
-    let mut square = [0u64; 64];
     for _ in 0..(LANE * 8).trailing_zeros() {
-        gf2_square(&mut square, &op);
-        op = square;
+        op = gf2_square(&op);
     }
     for (entry, row) in SHIFT.iter().zip(op) {
         entry.store(row, Relaxed);
@@ -180,10 +178,13 @@ fn one_zero_bit() -> [u64; 64] {
     op
 }
 
-fn gf2_square(square: &mut [u64; 64], matrix: &[u64; 64]) {
-    for (n, row) in square.iter_mut().enumerate() {
-        *row = gf2_times(matrix, matrix[n]);
+/// The operator applied twice: `matrix · matrix`.
+fn gf2_square(matrix: &[u64; 64]) -> [u64; 64] {
+    let mut square = [0u64; 64];
+    for (row, &column) in square.iter_mut().zip(matrix) {
+        *row = gf2_times(matrix, column);
     }
+    square
 }
 
 /// `combine(crc(A), crc(B), len(B)) == crc(A ‖ B)`, used to check a multipart object's CRC from
@@ -193,29 +194,23 @@ pub fn combine(crc_a: u64, crc_b: u64, length_b: u64) -> u64 {
     if length_b == 0 {
         return crc_a;
     }
-    let mut odd = one_zero_bit();
-    let mut even = [0u64; 64];
-    gf2_square(&mut even, &odd); // two zero bits
-    gf2_square(&mut odd, &even); // four zero bits
+    // The operator for one zero byte, then for 2, 4, 8, … bytes, applied for each set bit of
+    // the length.
+    let mut op = one_zero_bit();
+    for _ in 0..3 {
+        op = gf2_square(&op);
+    }
     let mut crc = crc_a;
     let mut length = length_b;
     loop {
-        gf2_square(&mut even, &odd);
         if length & 1 == 1 {
-            crc = gf2_times(&even, crc);
+            crc = gf2_times(&op, crc);
         }
         length >>= 1;
         if length == 0 {
             break;
         }
-        gf2_square(&mut odd, &even);
-        if length & 1 == 1 {
-            crc = gf2_times(&odd, crc);
-        }
-        length >>= 1;
-        if length == 0 {
-            break;
-        }
+        op = gf2_square(&op);
     }
     crc ^ crc_b
 }

@@ -2,20 +2,12 @@
 // loader for their platform and re-export this. The uploader gets header signing here (ossup/post
 // leaves it out: header-signing.js).
 import { installHeaderSigning } from './header-signing.js';
-import { createSignedRequests } from './request-signing.js';
-import { uploadMultipart, abortMultipart, readMd5Hex } from './multipart.js';
-import { createCheckpointStore, memoryBackend } from './checkpoint.js';
-import { vodDestination } from './vod.js';
+import * as requestSigning from './request-signing.js';
+import * as multipart from './multipart.js';
+import * as checkpoint from './checkpoint.js';
+import * as vod from './vod.js';
 
-installHeaderSigning({
-  createSignedRequests,
-  uploadMultipart,
-  abortMultipart,
-  vodDestination,
-  readMd5Hex,
-  createCheckpointStore,
-  memoryBackend,
-});
+installHeaderSigning({ ...requestSigning, ...multipart, ...checkpoint, ...vod });
 
 export {
   ready,

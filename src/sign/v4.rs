@@ -87,9 +87,9 @@ pub fn sign_post_policy(
     date: &str,
     policy_base64: &str,
 ) -> Result<String> {
-    let (date, region) = check_key_inputs(access_key_secret, date, region)?;
+    check_key_inputs(access_key_secret, date, region)?;
     check_policy_field(policy_base64)?;
-    Ok(sign_hex(access_key_secret, date, region, policy_base64))
+    sign_built_policy(access_key_secret, region, date, policy_base64)
 }
 
 /// [`sign_post_policy`] for a policy field the core encoded itself (not decoded and checked).
