@@ -276,6 +276,14 @@ pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+/// Whether `bytes` more can be allocated now: the JS layer asks before passing a large input,
+/// so that one the memory cannot hold is an OUT_OF_MEMORY error instead of a trap.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = canAllocate)]
+pub fn can_allocate(bytes: usize) -> bool {
+    Vec::<u8>::new().try_reserve_exact(bytes).is_ok()
+}
+
 /// PostObject V1 `Signature` for `accessKeySecret` and the base64 `policy` field.
 #[cfg(feature = "full")]
 #[wasm_bindgen(js_name = signPostPolicyV1)]

@@ -137,11 +137,28 @@ function readStringOptions(what, options, names) {
 const V1_OPTIONS = ['accessKeySecret', 'policy'];
 const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
 
+// Inputs up to this many UTF-16 units go in without asking the core for room first.
+const ROOM_CHECKED_UNITS = 64 * 1024;
+
+/**
+ * Makes sure the core can take `units` UTF-16 units of input (3 bytes each at most in UTF-8),
+ * which wasm-bindgen copies in: memory that cannot grow that far is OUT_OF_MEMORY here rather
+ * than a trap inside its allocator.
+ */
+function checkRoom(what, units) {
+  checkReady();
+  if (units > ROOM_CHECKED_UNITS && !glue.canAllocate(3 * units)) {
+    throw new OssupError('OUT_OF_MEMORY', `${what}: the ossup core could not grow its memory`);
+  }
+}
+
 /**
  * The strings of a policy signature, checked as a JSON-taking call checks them (toJson): at
- * most 8 Mi characters together, no lone surrogate (wasm-bindgen would write it as U+FFFD).
+ * most 8 Mi characters together, no lone surrogate (wasm-bindgen would write it as U+FFFD),
+ * room for them in the core.
  */
 function signingStrings(what, names, values) {
+  checkReady();
   let units = 0;
   let largest = 0;
   for (let i = 0; i < values.length; i++) {
@@ -150,6 +167,7 @@ function signingStrings(what, names, values) {
   }
   if (units > MAX_INPUT_UNITS) throw tooLarge(`${what}: \`${names[largest]}\``, values[largest].length, units);
   for (let i = 0; i < values.length; i++) checkOptionText(what, names[i], values[i]);
+  checkRoom(what, units);
   return values;
 }
 
@@ -183,6 +201,7 @@ export function buildPostForm(options) {
 // toJson has checked every string; JSON.stringify escapes lone surrogates anyway.
 function signRequest(version, what, options, explain) {
   const json = toJson(what, options);
+  checkRoom(what, json.length);
   return call(() => glue.signRequest(version, explain, json));
 }
 

@@ -576,6 +576,21 @@ test("options whose toJSON returns undefined, and the caller's throwing getters:
   }
 });
 
+// Room for a large input is asked for before wasm-bindgen copies it in: more than wasm32 can
+// hold is a plain `false` (core.js makes it OUT_OF_MEMORY), not a trap, and the instance signs on.
+test('ossup.wasm: canAllocate answers false for more than the memory can grow to, and the instance still signs', async () => {
+  const fresh = await import('../../pkg/dist/glue.js?room=1');
+  const module = new WebAssembly.Module(readFileSync(join(DIST_DIR, 'ossup.wasm')));
+  fresh.__ossup_instantiated(new WebAssembly.Instance(module, fresh.__wbg_get_imports()));
+  const expected = full.signPostPolicyV1(VECTOR_V1);
+  assert.equal(fresh.signPostPolicyV1(VECTOR_V1.accessKeySecret, VECTOR_V1.policy), expected);
+  assert.equal(fresh.canAllocate(1 << 20), true);
+  for (const bytes of [0xffff_fff0, 0xc000_0000]) {
+    assert.equal(fresh.canAllocate(bytes), false, `canAllocate(${bytes})`);
+    assert.equal(fresh.signPostPolicyV1(VECTOR_V1.accessKeySecret, VECTOR_V1.policy), expected, `after ${bytes}`);
+  }
+});
+
 // A trap unwinds nothing in wasm: the frames Rust took on its shadow stack stay taken. No input
 // is known to trap any more, so a trap is simulated: an export that takes 64 KiB of stack and
 // traps, 20 times (more than the whole 1 MiB stack). The core puts the stack pointer back after
