@@ -3,9 +3,10 @@
 //! signatures take plain strings in wasm, `sign::v1`/`sign::v4::sign_post_policy`: the JS layer
 //! checks their options object; `sign_post_policy_v1`/`_v4` here are their JSON form.)
 //!
-//! Why JSON text and not serde-wasm-bindgen objects: serde's deserializers, monomorphised per
-//! options struct and pulling in float formatting, cost far more of the `.wasm` than one string
-//! crossing and the reader in `json.rs` (bench/RESULTS.md, History).
+//! Why JSON text and not objects read with js-sys `Reflect` or serde-wasm-bindgen: measured on
+//! buildPostForm alone (bench/HISTORY.md), Reflect was 2 KB brotli larger and 1.3× the time per
+//! form, since callback and policy texts still need `json.rs` and every `Reflect::get` crosses
+//! with a new JS string; serde-wasm-bindgen was 13.5 KB larger.
 
 use std::borrow::Cow;
 
