@@ -22,7 +22,7 @@ const run = (cmd, args, env = {}) =>
 const wasmTarget = join(root, 'target', 'wasm');
 // Where the standard library's source is at hand (the offline route always has it), std is
 // rebuilt with panics as an immediate trap: no panic messages or formatting machinery in the
-// module (about 6 KB brotli). A panic in wasm is an opaque trap either way, and the core's
+// module. A panic in wasm is an opaque trap either way, and the core's
 // inputs never panic (fuzzed). Otherwise the ordinary prebuilt std is used.
 const wasmPath = process.env.OSSUP_WASM_PATH || process.env.PATH;
 const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { env: { ...process.env, PATH: wasmPath } })
@@ -38,38 +38,42 @@ if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
     '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort';
 }
 run('cargo', cargoArgs, cargoEnv);
-// ossup/post's core (crates/post): its own invocation, so that ossup-hash is built without its
-// `std` feature there (in one invocation with the full core, cargo would unify the features),
-// in its own profile (Cargo.toml says why).
+// ossup/post's core: the same crate without its `full` feature, in its own invocation and
+// profile (Cargo.toml says why).
 run(
   'cargo',
-  [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-post', '-p', 'ossup-post'],
+  [
+    ...cargoArgs.filter((a) => a !== '--release'),
+    '--profile',
+    'release-post',
+    '--no-default-features',
+    '--features',
+    'small',
+  ],
   cargoEnv,
 );
+// The wasm2js build's: the full core again, at opt-level "z" (Cargo.toml says why).
+run('cargo', [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-small'], cargoEnv);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-// 2. wasm-bindgen: the `web` target's glue is the easiest to re-home on every platform.
-run('wasm-bindgen', [
-  '--target',
-  'web',
-  '--out-dir',
-  work,
-  '--out-name',
-  'ossup',
-  '--no-typescript',
-  join(wasmTarget, 'wasm32-unknown-unknown/release/ossup.wasm'),
-]);
-
+// 2. wasm-bindgen: the `web` target's glue is the easiest to re-home on every platform. Every
+//    module gets it; their imports are checked to be the full one's, so one glue (the full
+//    module's) serves them all.
+const bindgen = (input, dir) =>
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', dir, '--out-name', 'ossup', '--no-typescript', input]);
+bindgen(join(wasmTarget, 'wasm32-unknown-unknown/release/ossup.wasm'), work);
+bindgen(join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup.wasm'), join(work, 'post'));
+bindgen(join(wasmTarget, 'wasm32-unknown-unknown/release-small/ossup.wasm'), join(work, 'small'));
 // 3. iOS WeChat rejects modules that export a Global (DESIGN-NOTES); then optimise for size,
 //    check what ships, and write its .br. The same for both cores.
 const brotli = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
-function shipWasm(input, name) {
+function shipWasm(input, name, dir = dist) {
   const stripped = join(work, `${name}.stripped.wasm`);
   writeFileSync(stripped, stripGlobalExports(readFileSync(input)));
-  const file = join(dist, name);
+  const file = join(dir, name);
   run('wasm-opt', ['-Oz', '--strip-debug', '--strip-producers', stripped, '-o', file]);
   const wasm = readFileSync(file);
   // cargo keeps symbol names (Cargo.toml: bench/ reads them); what ships has none.
@@ -88,11 +92,21 @@ function shipWasm(input, name) {
   return file;
 }
 const wasmFile = shipWasm(join(work, 'ossup_bg.wasm'), 'ossup.wasm');
-// ossup-post.wasm has no wasm-bindgen step (raw exports, no imports).
-const postWasmFile = shipWasm(
-  join(wasmTarget, 'wasm32-unknown-unknown/release-post/ossup_post.wasm'),
-  'ossup-post.wasm',
-);
+const postWasmFile = shipWasm(join(work, 'post', 'ossup_bg.wasm'), 'ossup-post.wasm');
+const smallWasmFile = shipWasm(join(work, 'small', 'ossup_bg.wasm'), 'ossup-small.wasm', work);
+{
+  const names = (list) => new Set(list.map((i) => `${i.module || ''}.${i.name}`));
+  const module = (file) => new WebAssembly.Module(readFileSync(file));
+  const fullImports = names(WebAssembly.Module.imports(module(wasmFile)));
+  const fullExports = names(WebAssembly.Module.exports(module(wasmFile)));
+  for (const file of [postWasmFile, smallWasmFile]) {
+    const missing = [...names(WebAssembly.Module.imports(module(file)))].filter((n) => !fullImports.has(n));
+    if (missing.length) throw new Error(`${file} imports what the full glue lacks: ${missing.join(', ')}`);
+  }
+  const exports = names(WebAssembly.Module.exports(module(smallWasmFile)));
+  if (exports.size !== fullExports.size || [...exports].some((n) => !fullExports.has(n)))
+    throw new Error('the wasm2js build exports other names than ossup.wasm');
+}
 
 // 4. The glue: our UTF-8 codec instead of TextEncoder/TextDecoder (absent in mini programs),
 //    and instantiation left to the platform entries. Every edit must match exactly once, so a
@@ -130,6 +144,13 @@ edit(
   'if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer) {',
   'data view',
 );
+// The core's random source (src/wasm.rs imports it as a wasm-bindgen snippet): the package's
+// own module, the one random.js installs its source into.
+edit(
+  /from '\.\/snippets\/ossup-[0-9a-f]+\/pkg\/src\/random-hook\.js';/,
+  "from '../src/random-hook.js';",
+  'random hook',
+);
 edit(
   /async function __wbg_load\([\s\S]*$/,
   'export { __wbg_get_imports };\nexport function __ossup_instantiated(instance) {\n    return __wbg_finalize_init(instance, undefined);\n}\n',
@@ -141,9 +162,9 @@ if (/new Text(De|En)coder|import\.meta|fetch\(|WebAssembly\./.test(glue)) {
 glue = `import { decode as utf8Decode, encode as utf8Encode, encodeInto as utf8EncodeInto } from '../src/utf8.js';\n${glue}`;
 writeFileSync(join(dist, 'glue.js'), glue);
 
-// 5. wasm2js: the same module as plain JS, wrapped in `instantiate(imports)`.
+// 5. wasm2js: the same core (built for size) as plain JS, wrapped in `instantiate(imports)`.
 const w2jRaw = join(work, 'ossup.wasm2js.raw.js');
-run('wasm2js', ['-Oz', wasmFile, '-o', w2jRaw]);
+run('wasm2js', ['-Oz', smallWasmFile, '-o', w2jRaw]);
 let w2j = readFileSync(w2jRaw, 'utf8');
 const importModule = './ossup_bg.js';
 w2j = w2j.replace(/^import \{ \w+ \} from '\.\/ossup_bg\.js';\n/gm, '');
@@ -161,31 +182,10 @@ const bundles = [
   ['entry-wasm2js.js', 'wasm2js.mjs', 'esm', 'neutral'],
   ['entry-wasm2js.js', 'wasm2js.cjs', 'cjs', 'neutral'],
 ];
-// ossup/post: the same sources with post/core.js for core.js and post/unavailable.js for the
-// modules that need header signatures (entry-post.js says what that leaves out).
-const postAliases = {
-  name: 'ossup-post-aliases',
-  setup(build) {
-    const swapped = {
-      './core.js': 'post/core.js',
-      './multipart.js': 'post/unavailable.js',
-      './checkpoint.js': 'post/unavailable.js',
-      './vod.js': 'post/unavailable.js',
-      './request-signing.js': 'post/unavailable.js',
-    };
-    const src = join(root, 'pkg', 'src');
-    build.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) =>
-      args.importer.startsWith(src) && dirname(args.importer) === src && swapped[args.path]
-        ? { path: join(src, swapped[args.path]) }
-        : undefined,
-    );
-  },
-};
-bundles.push(['entry-post.js', 'post-miniprogram.cjs', 'cjs', 'neutral', [postAliases]]);
-bundles.push(['entry-post.js', 'post.mjs', 'esm', 'neutral', [postAliases]]);
-for (const [entry, out, format, platform, plugins = []] of bundles) {
+bundles.push(['entry-post.js', 'post-miniprogram.cjs', 'cjs', 'neutral']);
+bundles.push(['entry-post.js', 'post.mjs', 'esm', 'neutral']);
+for (const [entry, out, format, platform] of bundles) {
   const options = {
-    plugins,
     entryPoints: [join(root, 'pkg', 'src', entry)],
     bundle: true,
     platform,

@@ -3,10 +3,10 @@
 //! signatures take plain strings in wasm, `sign::v1`/`sign::v4::sign_post_policy`: the JS layer
 //! checks their options object; `sign_post_policy_v1`/`_v4` here are their JSON form.)
 //!
-//! Why JSON text and not serde-wasm-bindgen objects: measured on this crate, serde +
-//! serde-wasm-bindgen cost ~40 KB of the `.wasm` (about 30 KB brotli: the deserializers are
-//! monomorphised per options struct and pull in float formatting), while one string crossing
-//! plus the 2 KB reader in `json.rs` does the same job. Mini programs pay for every KB.
+//! Why JSON text and not objects read with js-sys `Reflect` or serde-wasm-bindgen: measured on
+//! buildPostForm alone (bench/HISTORY.md), Reflect was 2 KB brotli larger and 1.3× the time per
+//! form, since callback and policy texts still need `json.rs` and every `Reflect::get` crosses
+//! with a new JS string; serde-wasm-bindgen was 13.5 KB larger.
 
 use std::borrow::Cow;
 
@@ -499,6 +499,16 @@ const FORM_OPTIONS: [&str; 21] = [
 pub fn build_post_form(options_json: &str, default_now: u64) -> Result<String> {
     let document = parse_document("buildPostForm", options_json)?;
     let o = parse_options("buildPostForm", &document, &FORM_OPTIONS)?;
+    // ossup/post's core (built without `full`) signs the policy it builds itself only.
+    #[cfg(not(feature = "full"))]
+    for name in ["conditions", "expiration"] {
+        if o.members.iter().any(|(n, _)| n == name) {
+            return Err(Error::invalid(
+                name,
+                "(custom policies) is not in ossup/post: build the form with the full ossup entry",
+            ));
+        }
+    }
     let now_ms = o.now(default_now)?;
     let mut f = FormOptions::new(
         o.credentials()?,

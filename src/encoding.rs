@@ -6,8 +6,8 @@ use base64::Engine as _;
 /// Standard base64 with padding (RFC 4648 §4), as OSS expects for `policy`, `Signature`,
 /// `callback` and `Content-MD5`.
 pub fn base64(bytes: &[u8]) -> String {
-    let mut out = vec![0; ossup_hash::base64_len(bytes.len())];
-    ossup_hash::base64_into(bytes, &mut out);
+    let mut out = vec![0; crate::hash::base64_len(bytes.len())];
+    crate::hash::base64_into(bytes, &mut out);
     ascii(out)
 }
 
@@ -51,12 +51,12 @@ pub fn base64_decode_into(text: &str, out: &mut Vec<u8>) -> Option<Decoded> {
     })
 }
 
-const HEX: &[u8; 16] = ossup_hash::HEX_DIGITS;
+const HEX: &[u8; 16] = crate::hash::HEX_DIGITS;
 
 /// Lowercase hex, as V4 signatures are written.
 pub fn hex(bytes: &[u8]) -> String {
     let mut out = vec![0; bytes.len() * 2];
-    ossup_hash::hex_into(bytes, &mut out);
+    crate::hash::hex_into(bytes, &mut out);
     ascii(out)
 }
 

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::key::{
     extension, extension_fits, normalize_prefix, type_of_extension, validate_key, ACTIVE_EXTENSIONS,
 };
-use crate::policy::{encode_policy, Condition, Expiration, Policy};
+use crate::policy::{encode_built, Condition, Expiration, Policy};
 use crate::sign::{check_bucket, v1, v4, Credentials};
 use crate::time;
 
@@ -407,11 +407,12 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         conditions: policy_conditions,
     }
     .to_json()?;
-    let policy = encode_policy(&policy_json)?;
+    // Written from checked conditions just now: encoded and signed without reading it again.
+    let policy = encode_built(&policy_json)?;
     let secret = &o.credentials.access_key_secret;
     match region {
         Some((region, credential)) => {
-            let signature = v4::sign_post_policy(secret, region, &date, &policy)?;
+            let signature = v4::sign_built_policy(secret, region, &date, &policy)?;
             fields.push(("policy".into(), policy));
             fields.push(("x-oss-signature-version".into(), v4::ALGORITHM.into()));
             fields.push(("x-oss-credential".into(), credential));
@@ -419,7 +420,7 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
             fields.push(("x-oss-signature".into(), signature));
         }
         None => {
-            let signature = v1::sign_post_policy(secret, &policy)?;
+            let signature = v1::sign_built_policy(secret, &policy)?;
             fields.push(("OSSAccessKeyId".into(), o.credentials.access_key_id.clone()));
             fields.push(("policy".into(), policy));
             fields.push(("Signature".into(), signature));

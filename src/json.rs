@@ -96,11 +96,8 @@ impl<'a> Cursor<'a> {
         format!("invalid JSON at byte {}: {what}", self.pos)
     }
 
-    // The small steps are inlined by hand (a policy is read at every signature): at opt-level
-    // "z", which the core was built at until 2026-12-02, each one was a call. `peek`, `open`,
-    // `next` and their wrappers too: a V1 policy signature in Node took 0.95-0.96× the time
-    // (interleaved probe, 2026-12-02) for +0.2 KB brotli; inlining `next_member` and
-    // `read_string` as well saved 3% more but cost 4 KB, as they are used by every options read.
+    // The small steps are inlined by hand (a policy is read at every signature); not
+    // `next_member` and `read_string`, which every options read uses, so they cost size.
     #[inline(always)]
     fn space(&mut self) {
         while matches!(self.bytes.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
@@ -423,8 +420,7 @@ fn ends_plain(b: u8) -> bool {
 
 /// How many bytes at the start of `bytes` are plain string text (up to the first byte that
 /// [`ends_plain`], or all of them). Eight bytes per step ("SWAR"): the string scan was the
-/// largest part of the policy check, which every policy signature runs (callgrind on the
-/// bench's V1 policy, 2026-12-02: 37% of its instructions, a byte at a time).
+/// largest part of the policy check, which every policy signature runs.
 ///
 /// For each of the three tests, `(x - 0x01…) & !x & 0x80…` marks the bytes of `x` that are
 /// zero (for `"` and `\`, after XOR with that byte) and `(w - 0x20…) & !w & 0x80…` the bytes

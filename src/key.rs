@@ -80,7 +80,7 @@ pub fn extension(name: &str) -> Option<String> {
 /// Extensions and the content types they belong to: images, video, audio, common documents,
 /// archives and text, then the active content a browser runs (or a server executes). The first
 /// row of a type names the extension [`object_key`] gives it; an extension may have several
-/// rows (the types platforms report for it). `pkg/src/post/core.js` holds the same table.
+/// rows (the types platforms report for it).
 pub const MIME_TYPES: [(&str, &str); 65] = [
     ("jpg", "image/jpeg"),
     ("jpeg", "image/jpeg"),

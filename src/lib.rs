@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod crc64;
+pub mod hash;
+
 pub mod api;
 pub mod callback;
-pub mod crc64;
 pub mod encoding;
 pub mod error;
 pub mod form;

@@ -2,17 +2,17 @@
 
 use crate::encoding::{base64, hex};
 
-/// A streaming MD5 (the `md-5` crate, through `ossup-hash`).
-pub use ossup_hash::Md5;
+/// A streaming MD5 (the `md-5` crate, through `crate::hash`).
+pub use crate::hash::Md5;
 
 /// `Content-MD5`: base64 of the digest.
 pub fn md5_base64(data: &[u8]) -> String {
-    base64(&ossup_hash::md5(data))
+    base64(&crate::hash::md5(data))
 }
 
 /// Lowercase hex of the digest (OSS ETags of simple uploads are the same digest, upper-case).
 pub fn md5_hex(data: &[u8]) -> String {
-    hex(&ossup_hash::md5(data))
+    hex(&crate::hash::md5(data))
 }
 
 #[cfg(test)]

@@ -465,11 +465,8 @@ fn walk_document(policy_json: &str) -> Checked<()> {
 /// and names the problem of. It takes an object of exactly an `expiration` string and a
 /// `conditions` array, in either order, each condition an object of one member or an array
 /// in a lower-case operator, strings without escapes, bounds of at most 15 digits, and the
-/// four JSON white-space bytes anywhere between tokens. On the bench's V1 policy the walk
-/// took about 4,900 instructions natively (callgrind, 2026-12-07) and a third of a V1
-/// signature's time in wasm, mostly in the cursor's state kept in memory between its calls
-/// and an error value carried through each of them; this takes about 2,200, and a V1
-/// signature 0.78× the time in wasm (Node 20, interleaved A/B, 2026-12-07).
+/// four JSON white-space bytes anywhere between tokens. It exists because the walk keeps the
+/// cursor's state in memory between calls and carries an error value through each of them.
 pub(crate) fn quick_accept(policy_json: &[u8]) -> bool {
     Quick {
         b: policy_json,
@@ -655,9 +652,8 @@ fn skip_space(b: &[u8], mut at: usize) -> usize {
 }
 
 /// Where the string whose text starts at `start` ends (its closing quote), or `usize::MAX` if
-/// an escape or a control character comes first, or no quote. Out of line: inlined into each
-/// of the quick reader's strings (with white space skipped inline too), the reader made the
-/// .wasm 2.4 KB brotli larger instead of 1.2 KB, and no faster in wasm (2026-12-07).
+/// an escape or a control character comes first, or no quote. Out of line: inlined, it grew
+/// the .wasm and was no faster.
 #[inline(never)]
 fn plain_string_end(b: &[u8], start: usize) -> usize {
     let end = start + json::plain_run(b.get(start..).unwrap_or_default());
@@ -683,6 +679,12 @@ pub fn encode_policy(policy_json: &str) -> Result<String> {
         return Err(Error::Missing("policy"));
     }
     check_document(policy_json)?;
+    encode_built(policy_json)
+}
+
+/// [`encode_policy`] for a text [`Policy::to_json`] wrote: its conditions were checked as it
+/// wrote them, so it is not parsed again.
+pub(crate) fn encode_built(policy_json: &str) -> Result<String> {
     let encoded = base64(policy_json.as_bytes());
     // oss-spec §1: a form field value is at most 2 MB.
     if encoded.len() > 2 * 1024 * 1024 {
@@ -1022,8 +1024,8 @@ mod tests {
             }
         }
 
-        /// A bound past u64 (found by `make fuzz` on 2026-12-07: the digits overflowed the
-        /// accumulator, a panic in a debug build) is the walk's to reject.
+        /// A bound past u64 (found by `make fuzz`: the digits overflowed the accumulator, a
+        /// panic in a debug build) is the walk's to reject.
         #[test]
         fn leaves_overlong_numbers_to_the_walk() {
             let sevens = "7".repeat(100);

@@ -6,22 +6,23 @@
 //!   engine cannot handle): CRCs are decimal strings, sizes and times are `f64`;
 //! - options cross as one JSON string (`JSON.stringify` in JS) and results come back as JSON
 //!   text where they are objects: see `api.rs` for why not serde-wasm-bindgen;
-//! - every error is a JS `Error` with a stable `code` property;
-//! - the signatures, called once per uploaded file or part, are plain exports over a shared
-//!   buffer instead (`ossup_io`, at the end of this file): their errors come back as
-//!   `CODE\nmessage` text, which the JS layer turns into the same `OssupError`.
+//! - every error is a JS `Error` with a stable `code` property, which the JS layer turns into
+//!   an `OssupError`.
 
 use wasm_bindgen::prelude::*;
 
-use crate::api::{self, Version};
+use crate::api;
+#[cfg(feature = "full")]
+use crate::api::Version;
 use crate::crc64;
 use crate::error::{Error, Result};
+#[cfg(feature = "full")]
 use crate::md5;
+#[cfg(feature = "full")]
 use crate::policy;
 use crate::time;
 
-// talc instead of std's dlmalloc: when switched (2026-12-01) the module went from 134.7 to
-// 131.0 KB raw, 47.1 to 45.7 KB brotli; its authors' benchmarks also have it faster.
+// talc instead of std's dlmalloc: smaller, and faster by its authors' benchmarks.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
@@ -38,7 +39,8 @@ fn out<T>(result: Result<T>) -> JsResult<T> {
     result.map_err(fail)
 }
 
-/// `now` from JS, or the JS clock when absent. (The JS layer passes its skew-corrected time.)
+/// `now` from JS, or the JS clock when absent.
+#[cfg(feature = "full")]
 fn now(value: Option<f64>) -> JsResult<u64> {
     out(time::checked_ms(
         "now",
@@ -46,6 +48,19 @@ fn now(value: Option<f64>) -> JsResult<u64> {
     ))
 }
 
+/// The JS layer's signing clock (`Date.now()` + `setClockOffset`), or the JS clock when absent.
+fn clock(value: Option<f64>) -> JsResult<u64> {
+    out(
+        time::checked_ms("now", value.unwrap_or_else(js_sys::Date::now)).map_err(|_| {
+            Error::invalid(
+                "now",
+                "(the clock: Date.now() + setClockOffset) must be a whole number of milliseconds since 1970-01-01 UTC up to the year 9999",
+            )
+        }),
+    )
+}
+
+#[cfg(feature = "full")]
 fn whole(option: &'static str, value: f64) -> JsResult<u64> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
     {
@@ -59,28 +74,72 @@ fn whole(option: &'static str, value: f64) -> JsResult<u64> {
 }
 
 /// base64 of the exact UTF-8 bytes of a policy JSON text, after checking OSS would accept it.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = encodePolicy)]
 pub fn encode_policy(policy_json: &str) -> JsResult<String> {
     out(policy::encode_policy(policy_json))
 }
 
 /// Policy JSON text from `JSON.stringify({ conditions, expiration | expiresIn, now })`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = buildPolicy)]
 pub fn build_policy(options_json: &str, now_ms: Option<f64>) -> JsResult<String> {
-    out(api::build_policy(options_json, now(now_ms)?))
+    out(api::build_policy(options_json, clock(now_ms)?))
 }
 
 /// JSON `{ fields, policy, expiration }` of a signed PostObject form.
 #[wasm_bindgen(js_name = buildPostForm)]
 pub fn build_post_form(options_json: &str, now_ms: Option<f64>) -> JsResult<String> {
-    out(api::build_post_form(options_json, now(now_ms)?))
+    out(api::build_post_form(options_json, clock(now_ms)?))
 }
 
-/// A new object key from options and ≥ 8 bytes of secure randomness.
+/// A new object key from options, with 8 bytes from getrandom.
 #[wasm_bindgen(js_name = objectKey)]
-pub fn object_key(options_json: &str, random: &[u8], now_ms: Option<f64>) -> JsResult<String> {
-    out(api::object_key(options_json, now(now_ms)?, random))
+pub fn object_key(options_json: &str, now_ms: Option<f64>) -> JsResult<String> {
+    let now = clock(now_ms)?;
+    let mut random = [0u8; 8];
+    if getrandom::getrandom(&mut random).is_err() {
+        // What the JS source threw (RANDOM_UNAVAILABLE, say) goes back to the caller as it is.
+        let thrown = RANDOM_ERROR.with(|e| e.take());
+        return Err(thrown.unwrap_or_else(|| {
+            fail(Error::invalid(
+                "random",
+                "the random source returned no bytes",
+            ))
+        }));
+    }
+    out(api::object_key(options_json, now, &random))
 }
+
+#[wasm_bindgen(module = "/pkg/src/random-hook.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = ossupRandom)]
+    fn js_random(length: u32) -> JsResult<js_sys::Uint8Array>;
+}
+
+thread_local! {
+    static RANDOM_ERROR: core::cell::RefCell<Option<JsValue>> = const { core::cell::RefCell::new(None) };
+}
+
+/// getrandom's `custom` backend: the platform's source, through the JS layer's pool.
+#[cfg(target_arch = "wasm32")]
+fn fill_random(dest: &mut [u8]) -> core::result::Result<(), getrandom::Error> {
+    let fail = || getrandom::Error::UNSUPPORTED;
+    let length = u32::try_from(dest.len()).map_err(|_| fail())?;
+    match js_random(length) {
+        Ok(bytes) if bytes.length() as usize >= dest.len() => {
+            bytes.subarray(0, length).copy_to(dest);
+            Ok(())
+        }
+        Ok(_) => Err(fail()),
+        Err(thrown) => {
+            RANDOM_ERROR.with(|e| e.replace(Some(thrown)));
+            Err(fail())
+        }
+    }
+}
+#[cfg(target_arch = "wasm32")]
+getrandom::register_custom_getrandom!(fill_random);
 
 /// Returns the key, or throws `INVALID_OBJECT_KEY`.
 #[wasm_bindgen(js_name = validateKey)]
@@ -95,18 +154,21 @@ pub fn normalize_prefix(prefix: &str) -> JsResult<String> {
 }
 
 /// JSON `{ iso, date, dateTime, http }` for one instant.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = formatDates)]
 pub fn format_dates(now_ms: Option<f64>) -> JsResult<String> {
     out(api::format_dates(now(now_ms)?))
 }
 
 /// base64 callback from the JSON of a callback string or object.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = encodeCallback)]
 pub fn encode_callback(value_json: &str) -> JsResult<String> {
     out(api::encode_callback(value_json))
 }
 
 /// `x-oss-callback-var` from `JSON.stringify({ "x:uid": "1" })`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = encodeCallbackVar)]
 pub fn encode_callback_var(vars_json: &str) -> JsResult<String> {
     out(api::encode_callback_var(vars_json))
@@ -126,6 +188,7 @@ pub fn crc64(bytes: &[u8], previous: Option<String>) -> JsResult<String> {
 }
 
 /// `crc(A ‖ B)` from `crc(A)`, `crc(B)` (decimal strings) and `len(B)`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = crc64Combine)]
 pub fn crc64_combine(crc_a: &str, crc_b: &str, length_b: f64) -> JsResult<String> {
     let a = parse_crc("crcA", Some(crc_a.to_string()))?;
@@ -134,9 +197,11 @@ pub fn crc64_combine(crc_a: &str, crc_b: &str, length_b: f64) -> JsResult<String
 }
 
 /// A streaming CRC-64 held in wasm memory: `new Crc64(previous?)`, `update`, `digest`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = Crc64)]
 pub struct Crc64Stream(crc64::Crc64);
 
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_class = Crc64)]
 impl Crc64Stream {
     /// Starts at 0, or from a previous CRC (decimal string).
@@ -159,21 +224,25 @@ impl Crc64Stream {
 }
 
 /// base64 MD5 (`Content-MD5`).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = md5Base64)]
 pub fn md5_base64(bytes: &[u8]) -> String {
     md5::md5_base64(bytes)
 }
 
 /// Lowercase hex MD5.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = md5Hex)]
 pub fn md5_hex(bytes: &[u8]) -> String {
     md5::md5_hex(bytes)
 }
 
 /// A streaming MD5: `new Md5()`, `update`, `digestBase64`, `digestHex`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = Md5)]
 pub struct Md5Stream(md5::Md5);
 
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_class = Md5)]
 impl Md5Stream {
     /// An empty hash.
@@ -207,159 +276,50 @@ pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-// ---- The signing calls, without wasm-bindgen's string passing ----
-//
-// An uploader signs one policy per file (or one request per part). Through wasm-bindgen each
-// string argument is a malloc, a copy and a free, and the result another round: about a fifth
-// of a V1 signature's time in a Node CPU profile (2026-12-01). Here JS asks for an input buffer
-// (`ossup_io`), writes the arguments into it back to back as UTF-8, and calls the function with
-// their byte lengths; the result is in the output buffer (`ossup_io_result`), its length
-// returned, negated for an error written as `CODE\nmessage`. `#[no_mangle]` is all that is
-// unsafe here: no raw pointer is read in Rust; JS writes through the one it is given between
-// calls.
-
-// No borrow of these buffers outlives the statement that takes it, and nothing that can fail
-// runs while one is held: a trap (memory exhausted, say) unwinds nothing in wasm, so a borrow
-// held across it would stay taken and every later signature in the process would trap too.
-thread_local! {
-    static INPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
-    static OUTPUT: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
-}
-
-/// Makes the input buffer at least `len` bytes long and returns where it starts, or null if
-/// the memory cannot grow that far (JS reports it as an error). It only grows, so a call that
-/// fits fills nothing.
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_io(len: usize) -> *mut u8 {
-    INPUT.with(|input| {
-        let Ok(mut input) = input.try_borrow_mut() else {
-            return core::ptr::null_mut();
-        };
-        let have = input.len();
-        if have < len {
-            // try_reserve fails as a value where resize alone would abort (a trap).
-            if input.try_reserve_exact(len - have).is_err() {
-                return core::ptr::null_mut();
-            }
-            input.resize(len, 0);
-        }
-        input.as_mut_ptr()
-    })
-}
-
-/// Where the last call's result starts.
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_io_result() -> *const u8 {
-    OUTPUT.with(|output| match output.try_borrow() {
-        Ok(output) => output.as_ptr(),
-        Err(_) => core::ptr::null(),
-    })
-}
-
-/// The `N` strings of `lengths` bytes at the start of `input`.
-fn arguments<const N: usize>(input: &[u8], lengths: [usize; N]) -> Result<[&str; N]> {
-    let mut args = [""; N];
-    let mut at = 0usize;
-    for (arg, &len) in args.iter_mut().zip(&lengths) {
-        // JS writes every argument as UTF-8, so this fails only if it wrote past the end.
-        let end = at.saturating_add(len);
-        match input.get(at..end).map(core::str::from_utf8) {
-            Some(Ok(text)) => *arg = text,
-            _ => {
-                return Err(Error::invalid(
-                    "arguments",
-                    "are not UTF-8 inside the input buffer",
-                ))
-            }
-        }
-        at = end;
-    }
-    Ok(args)
-}
-
-/// Runs `f` on the `N` strings of `lengths` bytes at the start of the input buffer and writes
-/// its result to the output buffer.
-fn io_call<const N: usize>(
-    lengths: [usize; N],
-    f: impl FnOnce([&str; N]) -> Result<String>,
-) -> i32 {
-    // The buffer is taken out while `f` runs (same allocation, so what JS wrote stays where it
-    // is): if `f` traps, the next call starts from an empty buffer instead of a taken one.
-    let input = INPUT.with(|cell| cell.take());
-    let result = arguments(&input, lengths).and_then(f);
-    INPUT.with(|cell| cell.replace(input));
-    let (bytes, ok) = match result {
-        // The result's own buffer becomes the output: no copy.
-        Ok(text) => (text.into_bytes(), true),
-        Err(error) => {
-            let code = error.code();
-            let message = error.to_string();
-            let mut bytes = Vec::with_capacity(code.len() + 1 + message.len());
-            bytes.extend_from_slice(code.as_bytes());
-            bytes.push(b'\n');
-            bytes.extend_from_slice(message.as_bytes());
-            (bytes, false)
-        }
-    };
-    // JS caps the input far below this; a result this long could not say its length.
-    const TOO_LONG: &[u8] = b"INPUT_TOO_LARGE\nthe result is too long to return";
-    let Ok(len) = i32::try_from(bytes.len()) else {
-        OUTPUT.with(|cell| cell.replace(TOO_LONG.to_vec()));
-        return -(TOO_LONG.len() as i32);
-    };
-    OUTPUT.with(|cell| cell.replace(bytes));
-    if ok {
-        len
-    } else {
-        -len
-    }
+/// Whether `bytes` more can be allocated now: the JS layer asks before passing a large input,
+/// so that one the memory cannot hold is an OUT_OF_MEMORY error instead of a trap.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = canAllocate)]
+pub fn can_allocate(bytes: usize) -> bool {
+    Vec::<u8>::new().try_reserve_exact(bytes).is_ok()
 }
 
 /// PostObject V1 `Signature` for `accessKeySecret` and the base64 `policy` field.
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_sign_post_policy_v1(secret: usize, policy: usize) -> i32 {
-    io_call([secret, policy], |[secret, policy]| {
-        crate::sign::v1::sign_post_policy(secret, policy)
-    })
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = signPostPolicyV1)]
+pub fn sign_post_policy_v1(secret: &str, policy: &str) -> JsResult<String> {
+    out(crate::sign::v1::sign_post_policy(secret, policy))
 }
 
 /// PostObject V4 `x-oss-signature` for a secret, region, date (`yyyymmdd`) and base64 policy.
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_sign_post_policy_v4(
-    secret: usize,
-    region: usize,
-    date: usize,
-    policy: usize,
-) -> i32 {
-    io_call(
-        [secret, region, date, policy],
-        |[secret, region, date, policy]| {
-            crate::sign::v4::sign_post_policy(secret, region, date, policy)
-        },
-    )
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = signPostPolicyV4)]
+pub fn sign_post_policy_v4(
+    secret: &str,
+    region: &str,
+    date: &str,
+    policy: &str,
+) -> JsResult<String> {
+    out(crate::sign::v4::sign_post_policy(
+        secret, region, date, policy,
+    ))
 }
 
-/// A request's signature from its options JSON, `version` 1 or 4. With `explain` (1), JSON
-/// `{ authorization, stringToSign, canonicalRequest? }`; without (0), the `Authorization` value.
-#[allow(unsafe_code)]
-#[no_mangle]
-pub extern "C" fn ossup_sign_request(version: u32, explain: u32, options: usize) -> i32 {
-    io_call([options], |[options]| {
-        let version = match version {
-            1 => Version::V1,
-            4 => Version::V4,
-            _ => return Err(Error::invalid("version", "must be \"v1\" or \"v4\"")),
-        };
-        api::sign_request(version, options).map(|signed| {
-            if explain != 0 {
-                api::signed_request_json(&signed)
-            } else {
-                signed.authorization
-            }
-        })
-    })
+/// A request's signature from its options JSON, `version` 1 or 4. With `explain`, JSON
+/// `{ authorization, stringToSign, canonicalRequest? }`; without, the `Authorization` value.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = signRequest)]
+pub fn sign_request(version: u32, explain: bool, options_json: &str) -> JsResult<String> {
+    let version = match version {
+        1 => Version::V1,
+        4 => Version::V4,
+        _ => return Err(fail(Error::invalid("version", "must be \"v1\" or \"v4\""))),
+    };
+    out(api::sign_request(version, options_json).map(|signed| {
+        if explain {
+            api::signed_request_json(&signed)
+        } else {
+            signed.authorization
+        }
+    }))
 }

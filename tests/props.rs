@@ -61,6 +61,39 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&parsed).unwrap(), text);
     }
 
+    /// buildPostForm signs the policy it wrote without reading it back: the checked path
+    /// (encodePolicy, signPostPolicyV1) accepts the same text and gives the same fields.
+    #[test]
+    fn built_forms_pass_the_policy_check(
+        key in "[^\\x00-\\x1f\\x7f/\\\\.][^\\x00-\\x1f\\x7f]{0,30}",
+        meta in any::<String>(), content_type in "[a-z]{1,8}/[a-z0-9.+-]{1,12}",
+    ) {
+        let mut o = ossup::form::FormOptions::new(
+            ossup::sign::Credentials {
+                access_key_id: "FAKE_ID".into(),
+                access_key_secret: "fake-secret".into(),
+                security_token: None,
+            },
+            "",
+            1_701_605_532_000,
+        );
+        o.version = ossup::form::SignatureVersion::V1;
+        o.key = Some(key);
+        o.content_type = Some(content_type);
+        o.meta = vec![("note".into(), meta)];
+        let built = ossup::form::build_post_form(&o);
+        prop_assume!(built.is_ok());
+        if let Ok(form) = built {
+            let field = |name: &str| form.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+            let policy = field("policy").unwrap();
+            prop_assert_eq!(ossup::policy::encode_policy(&form.policy_json), Ok(policy.clone()));
+            prop_assert_eq!(
+                ossup::sign::v1::sign_post_policy("fake-secret", &policy).ok(),
+                field("Signature")
+            );
+        }
+    }
+
     #[test]
     fn percent_encoding_round_trips(text in any::<String>(), keep_slash in any::<bool>()) {
         let encoded = percent_encode(&text, keep_slash);

@@ -1,5 +1,6 @@
 // Turns results.json into bench/RESULTS.md: the targets first (met / missed, with the numbers
 // and, for a miss, the measured cause), then one table per metric.
+import { existsSync, readFileSync } from 'node:fs';
 import { SIGNING_CASES } from './signing.js';
 import { SIGNING_INPUTS } from './data.js';
 import { SUBSETS, displayName } from './sizes.mjs';
@@ -157,7 +158,7 @@ export function evaluateTargets(r) {
       `ossup-post.wasm ${kb(postWasm.shippedBrotli)} brotli (${kb(postWasm.raw)} raw): the core of ossup/post (PostObject V1/V4 policy signing, base64, CRC-64). The full core, ossup.wasm (also header signatures, policy checking, callbacks, multipart CRC combine, MD5, the options JSON reader): ${kb(wasm.brotli)} brotli (${kb(wasm.raw)} raw)`,
       postWasm.shippedBrotli <= 10 * 1024
         ? ''
-        : 'ossup-post.wasm: SHA-1 and SHA-256 are most of it (see crates/post and its release-post profile in Cargo.toml).',
+        : 'ossup-post.wasm: the core without its `full` feature (the release-post profile in Cargo.toml).',
     );
     const mp = sizes.rows.find((x) => x.id === 'ours-miniprogram');
     add(
@@ -262,7 +263,7 @@ function checksumCause(r, metric) {
       `Not the API: feeding 1 MiB chunks to a wasm \`Crc64\` object without decimal strings runs at ${int(get('ours-object'))} MB/s vs ${int(get('ours'))} via \`crc64(chunk, previous)\`.`,
     );
     parts.push(
-      'The loop is slicing-by-8 on every target (eight lookups per 8-byte word in 16 KiB of tables filled on first use, over four interleaved lanes; crates/crc64). Through the API each 1 MiB chunk is also copied into the wasm memory; native code reads it where it is.',
+      'The loop is slicing-by-8 on every target (eight lookups per 8-byte word in 16 KiB of tables filled on first use, over four interleaved lanes; src/crc64.rs). Through the API each 1 MiB chunk is also copied into the wasm memory; native code reads it where it is.',
     );
   }
   if (get('ours-o3')) {
@@ -725,5 +726,8 @@ in the machine table), so treat differences under ~10% as noise. How it measures
   s.push(
     `## Inputs\n\nSigning (bench/lib/data.js): V1 policy of ${SIGNING_INPUTS.v1.policy.length} base64 characters, V4 policy of ${SIGNING_INPUTS.v4.policy.length}, and an UploadPart request with an STS token, a key needing percent-encoding, two query parameters and one additional header. Checksums: ${r.meta.hashTotal} of xorshift32 bytes (the same bytes in Node, Chromium and bench/native).`,
   );
+  // The hand-written history of measurements that decided how the code is built.
+  const history = new URL('../HISTORY.md', import.meta.url);
+  if (existsSync(history)) s.push(readFileSync(history, 'utf8').trim());
   return `${s.join('\n\n')}\n`;
 }

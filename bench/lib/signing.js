@@ -4,10 +4,8 @@
 // must produce the same signature as ours on the fixed inputs before it is timed.
 import { SIGNING_INPUTS } from './data.js';
 import { opsPerSecond, summary } from './measure.js';
-import { encodeAllInto } from '../../pkg/src/utf8.js';
 
 const utf8 = new TextEncoder();
-const utf8d = new TextDecoder();
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 export function toHex(bytes) {
@@ -318,27 +316,11 @@ export async function verifySigning(contenders) {
 }
 
 /**
- * A signature through the buffer exports (src/wasm.rs, `ossup_io`) with none of the package's
- * option checks: the strings written in as the package writes them (encodeAllInto), the
- * result read back.
- */
-function bufferCall(x, exported, strings, flags = []) {
-  let capacity = 0;
-  for (const s of strings) capacity += s.length * 3;
-  return () => {
-    const start = x.ossup_io(capacity);
-    const lengths = encodeAllInto(strings, new Uint8Array(x.memory.buffer, start, capacity));
-    const n = x[exported](...flags, ...lengths);
-    return utf8d.decode(new Uint8Array(x.memory.buffer, x.ossup_io_result(), Math.abs(n)));
-  };
-}
-
-/**
  * Where one call of ours spends its time (µs/call, each step timed on its own). The policy
- * signatures write their strings into the core's input buffer (the JS layer checks the options
- * object first); the header signature passes `JSON.stringify(options)` and gets the
- * Authorization value back. `glue`/`exports` are a second instance of the same .wasm;
- * `glueO3`/`exportsO3` the same core built at opt-level 3 (diagnostic, Node only).
+ * signatures pass their strings through wasm-bindgen (the JS layer checks the options object
+ * first); the header signature passes `JSON.stringify(options)` and gets the Authorization
+ * value back. `glue` is a second instance of the same .wasm; `glueO3` the same core built at
+ * opt-level 3 (diagnostic, Node only).
  */
 function breakdownSteps(caseId, libs) {
   const input = SIGNING_INPUTS[caseId];
@@ -347,16 +329,18 @@ function breakdownSteps(caseId, libs) {
   let call;
   if (caseId === 'v4Header') {
     steps.push(['stringify', 'JSON.stringify(options)', () => JSON.stringify(input)]);
-    call = (x) => bufferCall(x, 'ossup_sign_request', [json], [4, 0]);
-    steps.push(['glue', 'wasm call with the JSON prepared (copy in, parse, sign, copy out)', call(libs.exports)]);
+    call = (g) => () => g.signRequest(4, false, json);
+    steps.push(['glue', 'wasm call with the JSON prepared (copy in, parse, sign, copy out)', call(libs.glue)]);
   } else {
     const { accessKeySecret, region, date, policy } = input;
-    const strings = caseId === 'v1' ? [accessKeySecret, policy] : [accessKeySecret, region, date, policy];
-    call = (x) => bufferCall(x, `ossup_sign_post_policy_${caseId}`, strings);
+    call = (g) =>
+      caseId === 'v1'
+        ? () => g.signPostPolicyV1(accessKeySecret, policy)
+        : () => g.signPostPolicyV4(accessKeySecret, region, date, policy);
     steps.push([
       'glue',
       'wasm call with the strings ready (copy in, check the policy, sign, copy out)',
-      call(libs.exports),
+      call(libs.glue),
     ]);
   }
   steps.push([
@@ -364,8 +348,8 @@ function breakdownSteps(caseId, libs) {
     'minimal wasm string round trip: normalizePrefix("a/")',
     () => libs.glue.normalizePrefix('a/'),
   ]);
-  if (libs.exportsO3)
-    steps.push(['glueO3', 'the same wasm call, the core at opt-level 3 (diagnostic build)', call(libs.exportsO3)]);
+  if (libs.glueO3)
+    steps.push(['glueO3', 'the same wasm call, the core at opt-level 3 (diagnostic build)', call(libs.glueO3)]);
   return steps;
 }
 

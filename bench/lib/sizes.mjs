@@ -59,7 +59,7 @@ export async function measureSizes() {
   });
   const signJs = compressed((await bundle(entry('ours-sign.js'))).bytes);
   add('ours-sign-js', 'diagnostic: browser entry tree-shaken to ready + signPostPolicyV1/V4', 'JS, minified', signJs);
-  // ossup/post: the PostObject-only entry and its own core (crates/post), as shipped.
+  // ossup/post: the PostObject-only entry and its core built without `full`, as shipped.
   const postWasm = fileSizes(dist('ossup-post.wasm'));
   add('ours-post-wasm', 'ossup-post.wasm (the ossup/post signing core)', '.wasm', postWasm, {
     shippedBrotli: statSync(dist('ossup-post.wasm.br')).size,
@@ -137,10 +137,7 @@ const CATEGORIES = [
         n,
       ),
   ],
-  [
-    'ossup-hash (MD5, SHA-1, SHA-256, HMAC; base64/hex encoders)',
-    (n) => /^ossup_hash::|<ossup_hash|ossup_hash\[/.test(n),
-  ],
+  ['ossup::hash (MD5, SHA-1, SHA-256, HMAC; base64/hex encoders)', (n) => /^ossup::hash::|<ossup::hash/.test(n)],
   ['wasm-bindgen / js-sys runtime', (n) => /wasm_bindgen|js_sys|__wbindgen|__wbg_|externref/.test(n)],
   ['ossup::api (JSON options → calls)', (n) => n.startsWith('ossup::api')],
   ['ossup::json (the JSON reader)', (n) => n.startsWith('ossup::json')],
@@ -151,10 +148,7 @@ const CATEGORIES = [
   ['ossup::key', (n) => n.startsWith('ossup::key')],
   ['ossup::callback', (n) => n.startsWith('ossup::callback')],
   ['ossup::encoding', (n) => n.startsWith('ossup::encoding')],
-  [
-    'ossup-crc64 (the four-lane loop, combine), ossup::crc64, ossup::md5',
-    (n) => /^ossup_crc64::|^ossup::(crc64|md5)/.test(n),
-  ],
+  ['ossup::crc64 (the four-lane loop, combine), ossup::md5', (n) => /^ossup::(crc64|md5)/.test(n)],
   ['ossup::error', (n) => n.startsWith('ossup::error')],
   ['other ossup::', (n) => n.startsWith('ossup::') || n.startsWith('<ossup')],
   [
@@ -222,15 +216,14 @@ export function analyseWasm(named, plain) {
   };
 }
 
-const INFRASTRUCTURE = (name) =>
-  name === 'memory' || name.startsWith('__wbindgen') || name === 'ossup_io' || name === 'ossup_io_result';
+const INFRASTRUCTURE = (name) => name === 'memory' || name.startsWith('__wbindgen');
 
 export const SUBSETS = [
-  ['v4', 'signPostPolicyV4 only', ['ossup_sign_post_policy_v4']],
+  ['v4', 'signPostPolicyV4 only', ['signPostPolicyV4']],
   [
     'sign',
     'signPostPolicyV1 + signPostPolicyV4 + signRequest',
-    ['ossup_sign_post_policy_v1', 'ossup_sign_post_policy_v4', 'ossup_sign_request'],
+    ['signPostPolicyV1', 'signPostPolicyV4', 'signRequest'],
   ],
   [
     'postobject',

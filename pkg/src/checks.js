@@ -1,5 +1,5 @@
-// Checks of values on their way into a core (both cores: core.js and post/core.js), with the
-// codes and messages the Rust core uses for the same mistakes.
+// Checks of values on their way into the core (core.js), with the codes and messages the Rust
+// core uses for the same mistakes.
 import { OssupError, callerError } from './errors.js';
 import { encode } from './utf8.js';
 
@@ -85,8 +85,8 @@ export function checkOptionsObject(what, options) {
 
 // What JSON.stringify writes for the values checkValues refuses: `null` for NaN and Infinity,
 // a `\uXXXX` escape for a lone surrogate (it escapes nothing else above U+001F). Text without
-// either has none of them, and the walk is skipped (the V4 header signature's options: 0.3 µs
-// of 11 in Node 20, 2026-12-06). A false alarm, e.g. a real null, only costs the walk.
+// either has none of them, and the walk is skipped. A false alarm, e.g. a real null, only
+// costs the walk.
 const MAYBE_REFUSED = /null|\\u[dD]/;
 
 /** Why `JSON.stringify(options)` threw, as an OssupError naming the option where it can. */

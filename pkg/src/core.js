@@ -1,11 +1,9 @@
 // The core: loads the WebAssembly (or wasm2js) module once per process and wraps its exports
 // in plain functions that take and return plain JS values. Options cross into wasm as one
-// JSON string (see src/api.rs for why), the signatures' strings through one shared buffer
-// (ioCall); 64-bit values cross as decimal strings.
+// JSON string (see src/api.rs for why), every call through wasm-bindgen; 64-bit values cross
+// as decimal strings.
 import * as glue from '../dist/glue.js';
 import { OssupError, fromCore, callerError } from './errors.js';
-import { decode, encodeAllInto } from './utf8.js';
-import { randomBytes } from './random.js';
 import {
   checkText,
   checkOptionText,
@@ -22,7 +20,7 @@ import {
 import { createLoading } from './load.js';
 import { now } from './clock.js';
 
-let raw = null; // the instance's exports, for ioCall
+let raw = null; // the instance's exports, for recover
 let stackBase = null; // the shadow stack pointer between calls (see recover)
 
 /** The import object the module needs (for platform loaders). */
@@ -66,19 +64,21 @@ export const isReady = loading.isReady;
 /** Which engine runs the core, once loaded: 'WebAssembly', 'WXWebAssembly', 'TTWebAssembly' or 'wasm2js'. */
 export const engine = loading.engine;
 
-function core() {
+function checkReady() {
   if (!isReady()) {
     throw new OssupError(
       'NOT_READY',
       'the ossup core is not loaded yet: `await ready()` first (Node loads it on import)',
     );
   }
-  return glue;
 }
 
+// The glue's functions are only ever named statically (`glue.x`), never passed around as a
+// namespace: so a bundle keeps the wrappers of the exports its entry uses and no others.
 function call(fn) {
   try {
-    return fn(core());
+    checkReady();
+    return fn();
   } catch (error) {
     if (!(error instanceof OssupError)) recover();
     throw fromCore(error);
@@ -92,12 +92,12 @@ export { now, setClockOffset } from './clock.js';
 /** base64 `policy` field of a policy JSON text, checked, byte for byte. */
 export function encodePolicy(policyJson) {
   checkText('INVALID_OPTION', 'encodePolicy: the policy JSON text', policyJson);
-  return call((c) => c.encodePolicy(policyJson));
+  return call(() => glue.encodePolicy(policyJson));
 }
 
 /** Policy JSON text from `{ conditions, expiration | expiresIn, now }`. */
 export function buildPolicy(options) {
-  return call((c) => c.buildPolicy(toJson('buildPolicy', options), now()));
+  return call(() => glue.buildPolicy(toJson('buildPolicy', options), now()));
 }
 
 // What JSON.stringify drops from an object: absent, as it is for the JSON-taking calls.
@@ -106,7 +106,7 @@ const droppedByJson = (value) => value === undefined || typeof value === 'functi
 /**
  * The named string options of `options`, in order, checked as src/api.rs checks an options
  * object (same codes and messages): for the calls whose strings cross into wasm as arguments.
- * Lone surrogates are looked for by ioCall, in the values that are not ASCII.
+ * Lone surrogates and the size limit are checked by signingStrings.
  */
 function stringOptions(what, options, names) {
   checkOptionsObject(what, options);
@@ -137,87 +137,72 @@ function readStringOptions(what, options, names) {
 const V1_OPTIONS = ['accessKeySecret', 'policy'];
 const V4_OPTIONS = ['accessKeySecret', 'region', 'date', 'policy'];
 
-// The signing calls (once per file or part) bypass wasm-bindgen's string passing (src/wasm.rs,
-// `ossup_io`): the arguments go into one buffer as UTF-8, back to back, the call gets any
-// integer `flags` and then their byte lengths, and the result comes back in another buffer.
-// With `names`, values that are not ASCII are checked for lone surrogates (checkOptionText)
-// before the call: an ASCII value has none, and the encoding says which ones are ASCII.
-const NO_FLAGS = [];
-// A view of the whole memory, made again only when the memory grows (its buffer is replaced).
-let memoryBuffer = null;
-let memoryBytes = null;
-function memory() {
-  const buffer = raw.memory.buffer;
-  if (buffer !== memoryBuffer) {
-    memoryBuffer = buffer;
-    memoryBytes = new Uint8Array(buffer);
+// Inputs up to this many UTF-16 units go in without asking the core for room first.
+const ROOM_CHECKED_UNITS = 64 * 1024;
+
+/**
+ * Makes sure the core can take `units` UTF-16 units of input (3 bytes each at most in UTF-8),
+ * which wasm-bindgen copies in: memory that cannot grow that far is OUT_OF_MEMORY here rather
+ * than a trap inside its allocator.
+ */
+function checkRoom(what, units) {
+  checkReady();
+  if (units > ROOM_CHECKED_UNITS && !glue.canAllocate(3 * units)) {
+    throw new OssupError('OUT_OF_MEMORY', `${what}: the ossup core could not grow its memory`);
   }
-  return memoryBytes;
 }
-function ioCall(exported, values, flags = NO_FLAGS, what = '', names = null) {
-  core();
+
+/**
+ * The strings of a policy signature, checked as a JSON-taking call checks them (toJson): at
+ * most 8 Mi characters together, no lone surrogate (wasm-bindgen would write it as U+FFFD),
+ * room for them in the core.
+ */
+function signingStrings(what, names, values) {
+  checkReady();
   let units = 0;
-  for (let i = 0; i < values.length; i++) units += values[i].length;
-  if (units > MAX_INPUT_UNITS) {
-    let largest = 0;
-    for (let i = 1; i < values.length; i++) if (values[i].length > values[largest].length) largest = i;
-    throw tooLarge(
-      `${what || 'a signing call'}: \`${names ? names[largest] : 'options'}\``,
-      values[largest].length,
-      units,
-    );
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) {
+    units += values[i].length;
+    if (values[i].length > values[largest].length) largest = i;
   }
-  const start = raw.ossup_io(3 * units); // first: it may grow (and so replace) the memory
-  if (!start) {
-    throw new OssupError('OUT_OF_MEMORY', `${what || 'a signing call'}: the ossup core could not grow its memory`);
-  }
-  const lengths = encodeAllInto(values, memory(), start);
-  if (names) {
-    for (let i = 0; i < values.length; i++) {
-      if (lengths[i] !== values[i].length) checkOptionText(what, names[i], values[i]);
-    }
-  }
-  const fn = raw[exported];
-  let n;
-  try {
-    // One spread instead of two where there are no flags (the policy signatures): with the
-    // loop in stringOptions, 0.97× the time of a V1 call in Node (2026-12-02); writing the
-    // arguments out by arity measured the same.
-    n = flags.length ? fn(...flags, ...lengths) : fn(...lengths);
-  } catch (error) {
-    recover();
-    throw fromCore(error);
-  }
-  const at = raw.ossup_io_result();
-  const text = decode(memory(), at, Math.abs(n));
-  if (n >= 0) return text;
-  const newline = text.indexOf('\n');
-  // What the core's errors become through wasm-bindgen, too.
-  throw fromCore({ code: text.slice(0, newline), message: text.slice(newline + 1) });
+  if (units > MAX_INPUT_UNITS) throw tooLarge(`${what}: \`${names[largest]}\``, values[largest].length, units);
+  for (let i = 0; i < values.length; i++) checkOptionText(what, names[i], values[i]);
+  checkRoom(what, units);
+  return values;
 }
 
 /** V1 `Signature` for a base64 policy: `{ accessKeySecret, policy }`. */
 export function signPostPolicyV1(options) {
-  const values = stringOptions('signPostPolicyV1', options, V1_OPTIONS);
-  return ioCall('ossup_sign_post_policy_v1', values, NO_FLAGS, 'signPostPolicyV1', V1_OPTIONS);
+  const [secret, policy] = signingStrings(
+    'signPostPolicyV1',
+    V1_OPTIONS,
+    stringOptions('signPostPolicyV1', options, V1_OPTIONS),
+  );
+  return call(() => glue.signPostPolicyV1(secret, policy));
 }
 
 /** V4 `x-oss-signature` (hex): `{ accessKeySecret, region, date (yyyymmdd), policy }`. */
 export function signPostPolicyV4(options) {
-  const values = stringOptions('signPostPolicyV4', options, V4_OPTIONS);
-  return ioCall('ossup_sign_post_policy_v4', values, NO_FLAGS, 'signPostPolicyV4', V4_OPTIONS);
+  const [secret, region, date, policy] = signingStrings(
+    'signPostPolicyV4',
+    V4_OPTIONS,
+    stringOptions('signPostPolicyV4', options, V4_OPTIONS),
+  );
+  return call(() => glue.signPostPolicyV4(secret, region, date, policy));
 }
 
 /** A signed PostObject form: `{ fields, policy, expiration }`; post the fields in order, then `file`. */
 export function buildPostForm(options) {
-  return JSON.parse(call((c) => c.buildPostForm(toJson('buildPostForm', options), now())));
+  return JSON.parse(call(() => glue.buildPostForm(toJson('buildPostForm', options), now())));
 }
 
 // ---- header signatures (oss-spec §2, §3) ----
 
 // toJson has checked every string; JSON.stringify escapes lone surrogates anyway.
 function signRequest(version, what, options, explain) {
-  return ioCall('ossup_sign_request', [toJson(what, options)], [version, explain ? 1 : 0], what);
+  const json = toJson(what, options);
+  checkRoom(what, json.length);
+  return call(() => glue.signRequest(version, explain, json));
 }
 
 /** V1 `Authorization` value: `{ accessKeyId, accessKeySecret, method, bucket, key, headers, query }`. */
@@ -246,7 +231,7 @@ export function formatDates(at) {
       'formatDates: `now` must be milliseconds since 1970 (a number), e.g. Date.now()',
     );
   }
-  return JSON.parse(call((c) => c.formatDates(at === undefined ? now() : at)));
+  return JSON.parse(call(() => glue.formatDates(at === undefined ? now() : at)));
 }
 
 // ---- callbacks (oss-spec §4) ----
@@ -266,12 +251,12 @@ export function encodeCallback(callback) {
     typeof callback === 'string'
       ? JSON.stringify(checkText('INVALID_OPTION', 'encodeCallback: `callback`', callback))
       : toJson('encodeCallback', callback);
-  return call((c) => c.encodeCallback(json));
+  return call(() => glue.encodeCallback(json));
 }
 
 /** base64 `x-oss-callback-var` from `{ 'x:name': 'value' }`. */
 export function encodeCallbackVar(vars) {
-  return call((c) => c.encodeCallbackVar(toJson('encodeCallbackVar', vars)));
+  return call(() => glue.encodeCallbackVar(toJson('encodeCallbackVar', vars)));
 }
 
 // ---- object keys (oss-spec §6) ----
@@ -279,21 +264,20 @@ export function encodeCallbackVar(vars) {
 /** A new, unguessable object key: `{ prefix, name, now, dateFolders }`. */
 export function objectKey(options = {}) {
   const json = toJson('objectKey', options);
-  const random = randomBytes(8);
-  return call((c) => c.objectKey(json, random, now()));
+  return call(() => glue.objectKey(json, now()));
 }
 
 /** Returns `key`, or throws INVALID_OBJECT_KEY saying what OSS would reject. */
 export function validateKey(key) {
   checkText('INVALID_OBJECT_KEY', 'an object key', key);
-  return call((c) => c.validateKey(key));
+  return call(() => glue.validateKey(key));
 }
 
 /** A key prefix as a folder (`/a/b` → `a/b/`). */
 export function normalizePrefix(prefix) {
   if (typeof prefix !== 'string') throw new OssupError('INVALID_OPTION', 'normalizePrefix: `prefix` must be a string');
   checkText('INVALID_OBJECT_KEY', 'normalizePrefix: `prefix`', prefix);
-  return call((c) => c.normalizePrefix(prefix));
+  return call(() => glue.normalizePrefix(prefix));
 }
 
 // ---- checksums (oss-spec §5) ----
@@ -306,10 +290,10 @@ const BYTES_CHUNK = 1024 * 1024;
 export function crc64(data, previous) {
   const bytes = toBytes('crc64', data);
   let value = crcText('previous', previous);
-  if (bytes.length <= BYTES_CHUNK) return call((c) => c.crc64(bytes, value));
+  if (bytes.length <= BYTES_CHUNK) return call(() => glue.crc64(bytes, value));
   for (let at = 0; at < bytes.length; at += BYTES_CHUNK) {
     const piece = bytes.subarray(at, at + BYTES_CHUNK);
-    value = call((c) => c.crc64(piece, value));
+    value = call(() => glue.crc64(piece, value));
   }
   return value;
 }
@@ -322,7 +306,7 @@ export function crc64Combine(crcA, crcB, lengthB) {
     throw new OssupError('INVALID_CRC64', 'crc64Combine needs two CRCs as decimal strings');
   if (typeof lengthB !== 'number')
     throw new OssupError('INVALID_OPTION', 'crc64Combine: lengthB must be a number of bytes');
-  return call((c) => c.crc64Combine(a, b, lengthB));
+  return call(() => glue.crc64Combine(a, b, lengthB));
 }
 
 /** A streaming CRC-64 `{ update(bytes), digest() }`; holds only the running value, no wasm memory. */
@@ -334,19 +318,19 @@ export function createCrc64(previous) {
 export function md5Base64(data) {
   const bytes = toBytes('md5Base64', data);
   if (bytes.length > BYTES_CHUNK) return createMd5().update(bytes).digest('base64');
-  return call((c) => c.md5Base64(bytes));
+  return call(() => glue.md5Base64(bytes));
 }
 
 /** Lowercase hex MD5 of bytes. */
 export function md5Hex(data) {
   const bytes = toBytes('md5Hex', data);
   if (bytes.length > BYTES_CHUNK) return createMd5().update(bytes).digest('hex');
-  return call((c) => c.md5Hex(bytes));
+  return call(() => glue.md5Hex(bytes));
 }
 
 /** A streaming MD5 `{ update(bytes), digest('base64' | 'hex') }`; digest frees its wasm memory. */
 export function createMd5() {
-  const state = call((c) => new c.Md5());
+  const state = call(() => new glue.Md5());
   let done = false;
   const stream = {
     update(data) {
@@ -371,5 +355,5 @@ export function createMd5() {
 
 /** The core's version. */
 export function coreVersion() {
-  return call((c) => c.coreVersion());
+  return call(() => glue.coreVersion());
 }

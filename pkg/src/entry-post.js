@@ -1,14 +1,13 @@
-// ossup/post: PostObject uploads only, for mini-program pages that count every KB (issue #6:
-// the signing core ≤ 10 KB brotli, wasm + JS ≤ 25 KB). The same uploader as the full entry,
-// built with post/core.js (crates/post's ossup-post.wasm) instead of the full core, and without
-// what needs header signatures: multipart, VOD, the HEAD check after a lost response
-// (scripts/build.mjs swaps those modules for post/unavailable.js). Files go up as one
-// PostObject each (at most 5 GB); for multipart, VOD or header signing use `ossup` itself.
+// ossup/post: PostObject uploads only, for mini-program pages that count every KB. The same
+// uploader and core as the full entry, loading the core built without its `full` feature
+// (ossup-post.wasm) and without what needs header signatures: multipart, VOD, the HEAD check
+// after a lost response (this entry does not import them; header-signing.js). Files go up as
+// one PostObject each (at most 5 GB); for multipart, VOD or header signing use `ossup` itself.
 //
 // `ready()` loads ossup-post.wasm.br from the code package (WXWebAssembly / TTWebAssembly;
 // `ready({ wasmPath })` for another path); elsewhere (a WebView, Node, tests) `ready({ wasm })`
 // takes a URL, a Response, bytes or a WebAssembly.Module.
-import { setLoader } from './post/core.js';
+import { setLoader } from './core.js';
 import { registerTransport } from './platform.js';
 import { detectedMiniProgramTransport } from './transports/miniprogram.js';
 import { OssupError } from './errors.js';
@@ -46,7 +45,7 @@ export {
   normalizePrefix,
   crc64,
   createCrc64,
-} from './post/core.js';
+} from './core.js';
 export { OssupError } from './errors.js';
 export { randomSource, setRandomSource } from './random.js';
 export { createUploader } from './uploader.js';

@@ -1,5 +1,14 @@
 // Everything the package exports on every platform. Platform entries (entry-*.js) add the
-// loader for their platform and re-export this.
+// loader for their platform and re-export this. The uploader gets header signing here (ossup/post
+// leaves it out: header-signing.js).
+import { installHeaderSigning } from './header-signing.js';
+import * as requestSigning from './request-signing.js';
+import * as multipart from './multipart.js';
+import * as checkpoint from './checkpoint.js';
+import * as vod from './vod.js';
+
+installHeaderSigning({ ...requestSigning, ...multipart, ...checkpoint, ...vod });
+
 export {
   ready,
   isReady,

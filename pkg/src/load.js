@@ -1,5 +1,4 @@
-// Loading a core module once per process, shared by the full core (core.js) and ossup/post's
-// (post/core.js): each platform entry sets the loader; `ready()` runs it once, then fills the
+// Loading the core module once per process (core.js): each platform entry sets the loader; `ready()` runs it once, then fills the
 // random pool where the platform's random source is asynchronous.
 import { OssupError } from './errors.js';
 import { prepareRandom } from './random.js';

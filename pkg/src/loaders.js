@@ -84,8 +84,7 @@ export async function instantiateWeb(given, imports, what, hint = '') {
     }
   }
   // A small module from bytes compiles faster synchronously than through the async API's
-  // round trips (measured in Chromium for ossup-post.wasm, 21 KB: 1.4 vs 2.6 ms to ready());
-  // a big one compiles off the main thread. Engines that refuse it fall back to async.
+  // round trips; a big one compiles off the main thread. Engines that refuse it fall back to async.
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
     if (source.byteLength <= SYNC_COMPILE_BYTES) {
       try {

@@ -8,6 +8,7 @@
 //   may be written), but unguessable names are better: pass `setRandomSource` a function
 //   returning server-provided bytes if that matters to you.
 import { OssupError } from './errors.js';
+import { setRandomHook } from './random-hook.js';
 
 const POOL_SIZE = 512;
 let pool = new Uint8Array(0);
@@ -122,3 +123,6 @@ export function randomBytes(length) {
   if (pool.length < POOL_SIZE / 2) refill().catch(() => {});
   return out;
 }
+
+// The core draws object-key bytes through getrandom, which asks this module.
+setRandomHook(randomBytes);

@@ -5,9 +5,6 @@ import { formatDates, signRequestV1, signRequestV4 } from './core.js';
 import { lowerHeaders, responseError } from './responses.js';
 import { objectUrl } from './files.js';
 
-/** Whether this build signs request headers (post/unavailable.js: ossup/post does not). */
-export const HEADER_SIGNING = true;
-
 /**
  * `signHeaders({ accessKeyId, accessKeySecret, securityToken?, region, bucket, method, key,
  * query?, headers?, version? = 'v4', now? })` → the request headers plus `x-oss-date`,

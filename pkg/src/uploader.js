@@ -7,10 +7,16 @@ import { bucketUrl, describeFile, objectUrl } from './files.js';
 import { responseError, parseOssError, lowerHeaders, notOssResponse, requireOssHeaders } from './responses.js';
 import { chooseTransport } from './platform.js';
 import { ready, objectKey, createCrc64, setClockOffset, now } from './core.js';
-import { vodDestination } from './vod.js';
-import { createSignedRequests, HEADER_SIGNING } from './request-signing.js';
-import { uploadMultipart, abortMultipart, readMd5Hex } from './multipart.js';
-import { createCheckpointStore, memoryBackend } from './checkpoint.js';
+import {
+  vodDestination,
+  createSignedRequests,
+  HEADER_SIGNING,
+  uploadMultipart,
+  abortMultipart,
+  readMd5Hex,
+  createCheckpointStore,
+  memoryBackend,
+} from './header-signing.js';
 
 const DEFAULT_RETRY = {
   limit: 3,

@@ -100,67 +100,10 @@ export const encodeInto =
   nativeEncoder && nativeEncoder.encodeInto ? (text, view) => nativeEncoder.encodeInto(text, view) : encodeIntoPortable;
 export const encode = nativeEncoder ? (text) => nativeEncoder.encode(text) : encodePortable;
 
-// Strings up to this many UTF-16 units are copied by a loop while they are ASCII: a
-// TextEncoder.encodeInto call has a fixed cost (about 0.4 µs in Chromium 156, 0.08 µs in
-// Node 20; 2026-12-06) that a loop pays only past about 200 characters in Chromium (1.8 ns a
-// character there).
-const SHORT_INPUT = 64;
-
-/** Copies `text` to `view` from `at` if it is ASCII; its length, or -1 (nothing to rely on). */
-function asciiInto(text, view, at) {
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) return -1;
-    view[at + i] = code;
-  }
-  return n;
-}
-
-// The view encodeInto writes through: from `at` to the end of `view`'s buffer (encodeInto
-// writes only the value's UTF-8, which the caller has room for), the last one kept. A new
-// `subarray` per value cost 0.34 µs in Chromium 156 (a V1 signature's whole copy-in was
-// 0.81 µs there, 0.23 in Node 20; 2026-12-06), and a value usually lands where the last one
-// did: the policy, after a secret of the same length.
-let lastView = null;
-function viewFrom(view, at) {
-  const offset = view.byteOffset + at;
-  if (lastView === null || lastView.buffer !== view.buffer || lastView.byteOffset !== offset) {
-    lastView = new Uint8Array(view.buffer, offset);
-  }
-  return lastView;
-}
-
-/**
- * Writes `values` into `view` from `start` as UTF-8, back to back, and returns each one's
- * byte length; `view` must hold 3 bytes per UTF-16 code unit there (the most UTF-8 takes).
- * A value's byte length equals its length exactly when it is ASCII (a lone surrogate takes 3
- * bytes). Short values are copied by a loop, long ones by one encodeInto each, without
- * joining them first. For a V1 policy signature (a 30-character secret, a 376-character
- * policy) that replaced a join and one encodeInto of it (1.02 µs in Chromium 156, against
- * 0.89 µs for the loop and one encodeInto of the policy; 2026-12-06); with the memory view kept
- * between calls (core.js), the whole call took 0.92-0.93× the time in Chromium and 0.98× in
- * Node 20 (interleaved A/Bs).
- */
-export function encodeAllInto(values, view, start = 0) {
-  const lengths = new Array(values.length);
-  let at = start;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    let written = value.length <= SHORT_INPUT ? asciiInto(value, view, at) : -1;
-    if (written < 0) written = encodeInto(value, viewFrom(view, at)).written;
-    lengths[i] = written;
-    at += written;
-  }
-  return lengths;
-}
-// What comes back from the core is mostly short ASCII (signatures, keys, dates). Copying the
-// bytes beats a TextDecoder call only for the shortest: measured on 2026-12-01, Chromium 156
-// 0.73 vs 1.55 µs at 28 bytes (a V1 signature), even at 44 and behind from 64 bytes (a V4
-// signature: 1.02 vs 0.78 µs; 200 bytes: 3.4 vs 1.5); Node 20's TextDecoder was ahead at
-// every length. (Mini programs have no TextDecoder: decodePortable.)
-// The codes go through a plain array: `fromCharCode.apply` with a typed array takes a slow path
-// (2026-12-02, 28 bytes: 0.28 → 0.16 µs in Chromium 156, 0.30 → 0.21 µs in Node 20).
+// What comes back from the core is mostly short ASCII (signatures, keys, dates): copying the
+// bytes beats a TextDecoder call only for the shortest. (Mini programs have no TextDecoder:
+// decodePortable.) The codes go through a plain array: `fromCharCode.apply` with a typed
+// array takes a slow path.
 const SHORT = 32;
 function shortAscii(bytes, start, n) {
   if (n > SHORT) return null;

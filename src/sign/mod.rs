@@ -124,7 +124,7 @@ fn check_token_text(option: &'static str, value: &str) -> Result<()> {
 ///
 /// The text is borrowed where it can be (from the options JSON, in `ossup::api`): a header
 /// signature is made once per request, and copying its strings was a good part of its time in
-/// wasm (allocation and `memcpy`, in a Node CPU profile on 2026-12-02).
+/// wasm.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Request<'a> {
     /// `GET`, `PUT`, `POST`, `DELETE`, `HEAD` (upper-cased when signing).

@@ -102,7 +102,7 @@ pub const SUB_RESOURCES: [&str; 86] = [
 
 fn hmac_sha1_base64(secret: &str, message: &str) -> Result<String> {
     check_secret(secret)?;
-    Ok(base64(&ossup_hash::hmac_sha1(
+    Ok(base64(&crate::hash::hmac_sha1(
         secret.as_bytes(),
         message.as_bytes(),
     )))
@@ -112,6 +112,11 @@ fn hmac_sha1_base64(secret: &str, message: &str) -> Result<String> {
 pub fn sign_post_policy(access_key_secret: &str, policy_base64: &str) -> Result<String> {
     check_secret(access_key_secret)?;
     check_policy_field(policy_base64)?;
+    hmac_sha1_base64(access_key_secret, policy_base64)
+}
+
+/// [`sign_post_policy`] for a policy field the core encoded itself (not decoded and checked).
+pub(crate) fn sign_built_policy(access_key_secret: &str, policy_base64: &str) -> Result<String> {
     hmac_sha1_base64(access_key_secret, policy_base64)
 }
 

@@ -13,8 +13,8 @@ use crate::time;
 /// `x-oss-signature-version` and the Authorization scheme.
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 /// The last element of the credential scope (also the signing-key chain's last message, so
-/// it is defined once, with that chain, in ossup-hash).
-pub const SCOPE_TERMINATOR: &str = ossup_hash::V4_SCOPE_TERMINATOR;
+/// it is defined once, with that chain, in crate::hash).
+pub const SCOPE_TERMINATOR: &str = crate::hash::V4_SCOPE_TERMINATOR;
 
 /// The V4 region: the plain Region ID. ali-oss accepts `oss-cn-hangzhou` and strips the
 /// prefix (oss-spec §7.2); so do we.
@@ -44,7 +44,7 @@ pub fn scope(date: &str, region: &str) -> String {
 /// `SigningKey = H(H(H(H("aliyun_v4"+secret, date), region), "oss"), "aliyun_v4_request")`.
 pub fn signing_key(access_key_secret: &str, date: &str, region: &str) -> Result<[u8; 32]> {
     let (date, region) = check_key_inputs(access_key_secret, date, region)?;
-    Ok(ossup_hash::v4_signing_key(
+    Ok(crate::hash::v4_signing_key(
         access_key_secret.as_bytes(),
         date,
         region.as_bytes(),
@@ -72,7 +72,7 @@ fn date_bytes(date: &str) -> Result<&[u8; 8]> {
 /// state) is cached per (secret, date, region), as the AWS SDKs cache SigV4 keys: it changes
 /// once a day.
 fn sign_hex(access_key_secret: &str, date: &[u8; 8], region: &str, message: &str) -> String {
-    hex(&ossup_hash::v4_sign(
+    hex(&crate::hash::v4_sign(
         access_key_secret.as_bytes(),
         date,
         region.as_bytes(),
@@ -87,8 +87,19 @@ pub fn sign_post_policy(
     date: &str,
     policy_base64: &str,
 ) -> Result<String> {
-    let (date, region) = check_key_inputs(access_key_secret, date, region)?;
+    check_key_inputs(access_key_secret, date, region)?;
     check_policy_field(policy_base64)?;
+    sign_built_policy(access_key_secret, region, date, policy_base64)
+}
+
+/// [`sign_post_policy`] for a policy field the core encoded itself (not decoded and checked).
+pub(crate) fn sign_built_policy(
+    access_key_secret: &str,
+    region: &str,
+    date: &str,
+    policy_base64: &str,
+) -> Result<String> {
+    let (date, region) = check_key_inputs(access_key_secret, date, region)?;
     Ok(sign_hex(access_key_secret, date, region, policy_base64))
 }
 
@@ -213,7 +224,7 @@ pub fn sign_request(
     let scope = scope(date, region);
     let string_to_sign = format!(
         "{ALGORITHM}\n{date_time}\n{scope}\n{}",
-        hex(&ossup_hash::sha256(canonical.as_bytes()))
+        hex(&crate::hash::sha256(canonical.as_bytes()))
     );
     // The secret, the date (from x-oss-date) and the region were checked above.
     let signature = sign_hex(

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -15,7 +16,10 @@ import test from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { startBucketServer } from '../../www/server/bucket.mjs';
+import { uploadSessionPolicy } from '../../www/server/credentials.mjs';
 import {
+  ACCESS_KEY_ID,
+  ACCESS_KEY_SECRET,
   buildForm,
   getObject,
   inMinutes,
@@ -157,6 +161,42 @@ test('an anonymous 300 MiB PostObject is refused when its file part starts, noth
   assert.equal((await getObject(server, 'big.bin')).response.status, 404);
 });
 
+test('a 300 MiB PostObject with a valid STS form outside its folder is refused when its file part starts', async (t) => {
+  const server = await startTestServer(t);
+  const sts = server.issueSts({ policy: uploadSessionPolicy({ bucket: server.bucket, prefix: 'users/a/' }) });
+  const fields = v1Fields({
+    key: 'users/b/big.bin',
+    policy: { expiration: inMinutes(10), conditions: [{ bucket: server.bucket }] },
+    accessKeyId: sts.accessKeyId,
+    accessKeySecret: sts.accessKeySecret,
+    stsToken: sts.securityToken,
+  });
+  const boundary = 'ossupabuseboundary';
+  const head = Buffer.from(
+    Object.entries(fields)
+      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+      .join('') +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n',
+  );
+  const stop = watchGrowth(server.root);
+  const result = await sendBig(`${server.url}/`, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    head,
+    size: 300 * MiB,
+    tail: Buffer.from(`\r\n--${boundary}--\r\n`),
+  });
+  const growth = await stop();
+  t.diagnostic(`403 after ${result.msToAnswer} ms, ${(result.sentAtAnswer / MiB).toFixed(1)} MiB sent by then`);
+  assert.equal(result.status, 403);
+  assert.match(result.text, /<Code>AccessDenied<\/Code>/);
+  assert.match(result.text, /oss:PutObject/);
+  assert.ok(result.sentAtAnswer < 150 * MiB, 'answered before the body was in');
+  assert.ok(growth < MiB, `the root grew by ${growth} bytes`);
+  assert.equal((await getObject(server, 'users/b/big.bin')).response.status, 404);
+});
+
 test('a forged PostObject signature is refused before the file; a good one on the same connection still works', async (t) => {
   const server = await startTestServer(t);
   const policy = { expiration: inMinutes(10), conditions: [] };
@@ -200,6 +240,50 @@ function slowClient(port, { first, drip = '', everyMs = 1000 }) {
   record.socket = socket;
   return record;
 }
+
+/** A PUT of `size` bytes with `Expect: 100-continue`: the body goes only after a 100. → { status, continued, sent } */
+function putExpectingContinue(url, headers, size) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'PUT',
+      headers: { ...headers, expect: '100-continue', 'content-length': size },
+      agent: false,
+    });
+    let continued = false;
+    let sent = 0;
+    request.on('continue', () => {
+      continued = true;
+      sent = size;
+      request.end(Buffer.alloc(size, 0x62));
+    });
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode, continued, sent }));
+      if (!continued) request.destroy(); // refused: the body is never sent
+    });
+    request.on('error', (error) => (error.code === 'ECONNRESET' ? undefined : reject(error)));
+  });
+}
+
+test('Expect: 100-continue is answered only after the headers authenticate', async (t) => {
+  const server = await startTestServer(t);
+  const date = rfc1123();
+  const type = 'application/octet-stream';
+  const sign = (secret) =>
+    createHmac('sha1', secret).update(`PUT\n\n${type}\n${date}\n/${server.bucket}/expect.bin`).digest('base64');
+  const headers = (secret) => ({
+    date,
+    'content-type': type,
+    authorization: `OSS ${ACCESS_KEY_ID}:${sign(secret)}`,
+  });
+  const forged = await putExpectingContinue(objectUrl(server, 'expect.bin'), headers('not-the-secret'), 8 * MiB);
+  assert.deepEqual(forged, { status: 403, continued: false, sent: 0 });
+  assert.equal((await getObject(server, 'expect.bin')).response.status, 404);
+  const good = await putExpectingContinue(objectUrl(server, 'expect.bin'), headers(ACCESS_KEY_SECRET), 8 * MiB);
+  assert.deepEqual(good, { status: 200, continued: true, sent: 8 * MiB });
+  const stored = await getObject(server, 'expect.bin');
+  assert.ok(stored.body.equals(Buffer.alloc(8 * MiB, 0x62)));
+});
 
 test('300 slow or silent connections are closed after the timeouts; a stalled body gets 400 RequestTimeout', async (t) => {
   const limits = { headersTimeoutMs: 2000, requestTimeoutMs: 4000, bodyTimeoutMs: 1500 };

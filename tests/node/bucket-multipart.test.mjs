@@ -13,6 +13,7 @@ import {
   expectError,
   getObject,
   multipartUpload,
+  objectUrl,
   signedRequest,
   startTestServer,
   uploadPart,
@@ -97,6 +98,35 @@ test('multipart with STS credentials, V1 and V4 (token in x-oss-security-token)'
     });
     assert.equal(complete.status, 200, await complete.text());
   }
+});
+
+test('storage class, tags, SSE and ACL given at Initiate are applied to the completed object', async (t) => {
+  const server = await startTestServer(t);
+  const state = {
+    'x-oss-storage-class': 'IA',
+    'x-oss-tagging': 'team=app&kind=video',
+    'x-oss-server-side-encryption': 'AES256',
+    'x-oss-object-acl': 'private',
+  };
+  const { complete } = await multipartUpload(server, 'state/video.mp4', [randomBytes(100 * KB), randomBytes(7)], {
+    initiateHeaders: state,
+  });
+  assert.equal(complete.status, 200, await complete.text());
+  assert.equal(complete.headers.get('x-oss-server-side-encryption'), 'AES256');
+  const head = await signedRequest(server, { method: 'HEAD', key: 'state/video.mp4' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('x-oss-storage-class'), 'IA');
+  assert.equal(head.headers.get('x-oss-tagging-count'), '2');
+  assert.equal(head.headers.get('x-oss-server-side-encryption'), 'AES256');
+  assert.equal((await fetch(objectUrl(server, 'state/video.mp4'))).status, 403, 'private: no anonymous read');
+  // A value OSS refuses is refused at Initiate, before any part.
+  const bad = await signedRequest(server, {
+    method: 'POST',
+    key: 'state/bad.mp4',
+    query: { uploads: null },
+    headers: { 'x-oss-storage-class': 'Warm' },
+  });
+  assert.equal(bad.status, 400);
 });
 
 test('V4 AdditionalHeaders are signed and verified', async (t) => {

@@ -1560,3 +1560,25 @@ test('options whose JSON has "null" or a backslash-u text (not a refused value) 
     assert.equal(m.signRequestV4({ ...V4, headers }), explained.authorization);
   }
 });
+
+test('objectKey draws its bytes through the core (getrandom): a source that throws is RANDOM_UNAVAILABLE, then the core works on', () => {
+  for (const [build, m] of builds) {
+    const cause = new Error('no entropy today');
+    m.setRandomSource(() => {
+      throw cause;
+    }, 'broken');
+    try {
+      assert.throws(
+        () => m.objectKey({ name: 'a.png', now: 0 }),
+        (error) => error.code === 'RANDOM_UNAVAILABLE' && error.cause === cause,
+        build,
+      );
+      m.setRandomSource(() => new Uint8Array(4), 'short');
+      assert.throws(() => m.objectKey({ name: 'a.png', now: 0 }), { code: 'RANDOM_UNAVAILABLE' }, build);
+      m.setRandomSource((n) => new Uint8Array(n).fill(0xab), 'fixed');
+      assert.equal(m.objectKey({ name: 'a.png', now: 0, dateFolders: false }), '0-abababababababab.png', build);
+    } finally {
+      m.setRandomSource((n) => crypto.getRandomValues(new Uint8Array(n)), 'crypto.getRandomValues');
+    }
+  }
+});

@@ -1,8 +1,6 @@
-// The signing calls cross into wasm through one shared buffer (src/wasm.rs `ossup_io`,
-// pkg/src/core.js `ioCall`), not through wasm-bindgen: short strings are copied by a loop
-// while they are ASCII (a non-ASCII one is then written again by encodeInto), long ones by
-// encodeInto, and the buffer may grow (and so replace the memory's ArrayBuffer) on any call. Expected signatures come from node:crypto here, not
-// from our code, in both builds.
+// The policy signatures' strings cross into wasm through wasm-bindgen's string passing, and the
+// module's memory may grow (and so replace its ArrayBuffer) on any call. Expected signatures
+// come from node:crypto here, not from our code, in both builds.
 
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -51,7 +49,7 @@ for (const [name, core] of builds) {
     }
   });
 
-  test(`${name}: errors come back through the buffer with their code and a UTF-8 message`, () => {
+  test(`${name}: errors come back with their code and a UTF-8 message`, () => {
     const policy = Buffer.from(
       JSON.stringify({ expiration: '2030-01-01T00:00:00.000Z', conditions: [['ends-with-😀', '$key', 'x']] }),
     ).toString('base64');

@@ -135,7 +135,7 @@ test('crc64 equals the BigInt reference on random buffers, one-shot and continue
   );
 });
 
-// The core cuts long inputs into blocks of four interleaved 16 KiB lanes (crates/crc64; three
+// The core cuts long inputs into blocks of four interleaved 16 KiB lanes (src/crc64.rs; three
 // in wasm until 2026-12-07, hence the 48 KiB edges): sizes around the block edges, random
 // bytes, one-shot and continued from a cut inside a block.
 test("crc64 equals the BigInt reference across the core's lane blocks (48 and 64 KiB)", () => {

@@ -44,6 +44,7 @@ export function digestTransform({ maxBytes = Infinity, sha256 = false } = {}) {
  * ENOSPC/EDQUOT).
  */
 export async function receiveToFile(source, file, options) {
+  acceptBody(source);
   const digest = digestTransform(options);
   let gone = false;
   // `pipe` passes the end on, not a broken connection: that has to stop the pipeline by hand.
@@ -71,6 +72,7 @@ export async function receiveToFile(source, file, options) {
 
 /** A small body as UTF-8 text; `null` if it is larger than `maxBytes` (the rest is drained). */
 export async function readBodyText(req, maxBytes) {
+  acceptBody(req);
   const chunks = [];
   let size = 0;
   for await (const chunk of req) {
@@ -82,5 +84,16 @@ export async function readBodyText(req, maxBytes) {
 
 /** Read and discard a body, so the answer never races the client's upload. */
 export async function drainBody(req) {
+  if (req.ossupContinue) return; // still waiting for a 100 Continue: no body is coming
   for await (const _chunk of req); // eslint-disable-line no-unused-vars
+}
+
+/**
+ * Answers a pending `Expect: 100-continue` (bucket.mjs): called when a handler starts reading the
+ * body, that is after the headers authenticated, so a refused client is never invited to send.
+ */
+export function acceptBody(req) {
+  const send = req.ossupContinue;
+  req.ossupContinue = undefined;
+  send?.();
 }

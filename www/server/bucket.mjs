@@ -131,6 +131,11 @@ function createHttpServer(app) {
     },
     (req, res) => handleRequest(app, req, res),
   );
+  // Node would answer `Expect: 100-continue` itself, before any check: body.mjs's acceptBody does.
+  server.on('checkContinue', (req, res) => {
+    req.ossupContinue = () => res.writeContinue();
+    handleRequest(app, req, res);
+  });
   if (bodyTimeoutMs > 0) {
     server.setTimeout(bodyTimeoutMs);
     server.on('timeout', (socket) => {

@@ -7,7 +7,7 @@ import busboy from 'busboy';
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { digestTransform, drainBody } from './body.mjs';
+import { acceptBody, digestTransform, drainBody } from './body.mjs';
 import { ossError } from './errors.mjs';
 import { diskError } from './storage.mjs';
 
@@ -176,6 +176,7 @@ export function receiveForm(req, { tmpFile, maxFileBytes, authenticate = () => u
         finish();
       }
     });
+    acceptBody(req); // a form authenticates in its body: the client has to send it
     req.pipe(parser);
   });
 }

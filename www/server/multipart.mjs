@@ -10,7 +10,7 @@ import { crc64Combine, crc64Header } from './crc64.mjs';
 import { ossError } from './errors.mjs';
 import { applyLateFault, corruptCrc, takeFault } from './faults.mjs';
 import { sendEmpty, sendXml } from './http-context.mjs';
-import { MAX_OBJECT_BYTES, objectHeadersFrom, userMetaFrom } from './object-meta.mjs';
+import { MAX_OBJECT_BYTES, objectHeadersFrom, objectStateFrom, userMetaFrom } from './object-meta.mjs';
 import { pathFromKey, validateObjectKey } from './object-key.mjs';
 import { authenticate } from './request-auth.mjs';
 import { parseCompleteMultipartUpload, xmlDate } from './xml.mjs';
@@ -30,6 +30,7 @@ function objectInfoFromHeaders(ctx) {
     contentType: read('content-type') ?? 'application/octet-stream',
     ...objectHeadersFrom(read),
     userMeta: userMetaFrom(Object.entries(ctx.headers)),
+    ...objectStateFrom(read), // ACL, storage class, tags, SSE: given at Initiate, applied at Complete
     forbidOverwrite: read('x-oss-forbid-overwrite')?.toLowerCase() === 'true',
   };
 }
@@ -53,12 +54,20 @@ export async function handleInitiate(ctx, key) {
   const uploadId = await app.storage.createUpload(info);
   ctx.entry.uploadId = uploadId;
   await applyLateFault(ctx, fault);
-  sendXml(ctx, 200, 'InitiateMultipartUploadResult', [
-    ['Bucket', app.config.bucket],
-    ['Key', key],
-    ['UploadId', uploadId],
-  ]);
+  sendXml(
+    ctx,
+    200,
+    'InitiateMultipartUploadResult',
+    [
+      ['Bucket', app.config.bucket],
+      ['Key', key],
+      ['UploadId', uploadId],
+    ],
+    encryptionHeader(info),
+  );
 }
+
+const encryptionHeader = (meta) => (meta.encryption ? { 'x-oss-server-side-encryption': meta.encryption } : {});
 
 function parsePartNumber(text) {
   const number = /^\d{1,5}$/.test(text ?? '') ? Number(text) : NaN;
@@ -165,7 +174,11 @@ export async function handleComplete(ctx, key) {
         contentEncoding: upload.contentEncoding,
         expires: upload.expires,
         userMeta: upload.userMeta,
-        acl: 'default',
+        acl: upload.acl ?? 'default',
+        storageClass: upload.storageClass,
+        tagCount: upload.tagCount,
+        encryption: upload.encryption,
+        encryptionKeyId: upload.encryptionKeyId,
         objectType: 'Multipart',
         lastModified: app.now(),
       };
@@ -186,7 +199,7 @@ export async function handleComplete(ctx, key) {
         ['Key', key],
         ['ETag', `"${meta.etag}"`],
       ],
-      { ETag: `"${meta.etag}"`, 'x-oss-hash-crc64ecma': crc },
+      { ETag: `"${meta.etag}"`, 'x-oss-hash-crc64ecma': crc, ...encryptionHeader(meta) },
     );
   } finally {
     await rm(tmpFile, { force: true });

@@ -17,8 +17,13 @@ import { authorizePostObject } from './ram-policy.mjs';
 export async function handlePostObject(ctx) {
   const tmpFile = ctx.app.storage.tmpPath();
   try {
-    // The policy fields precede `file` (oss-spec §1): the signature is checked before a byte is stored.
-    const authenticate = (field) => authenticatePost(ctx, field);
+    // The policy fields precede `file` (oss-spec §1): the signature and the credentials'
+    // permissions are checked before a byte is stored.
+    const authenticate = (field, { filename } = {}) => {
+      const policy = authenticatePost(ctx, field);
+      authorize(ctx, field, expandKey(field, filename));
+      return policy;
+    };
     const form = await receiveForm(ctx.req, { tmpFile, maxFileBytes: MAX_OBJECT_BYTES, authenticate });
     if (form.aborted) {
       ctx.aborted = true;
@@ -55,11 +60,8 @@ async function postObject(ctx, form) {
   checkPolicy(policy, { field, bucket, size: file.size, now: app.now() });
   if (file.overLimit) throw ossError('EntityTooLarge');
 
-  const key = validateObjectKey((field('key') ?? '').replaceAll('${filename}', file.filename ?? ''));
+  const key = validateObjectKey(expandKey(field, file.filename));
   ctx.entry.key = key;
-  const { region } = app.config;
-  const sourceIp = ctx.req.socket.remoteAddress;
-  authorizePostObject({ credentials: app.credentials, field, bucket, region, key, sourceIp, now: ctx.receivedAt });
   const successStatus = { 200: 200, 201: 201, 204: 204 }[field('success_action_status')] ?? 204; // §1 table
   const callback = field('callback') === undefined ? null : parseCallback(field('callback'));
   const state = objectStateFrom(field);
@@ -108,6 +110,21 @@ async function postObject(ctx, form) {
     );
   }
   sendEmpty(ctx, successStatus, headers);
+}
+
+const expandKey = (field, filename) => (field('key') ?? '').replaceAll('${filename}', filename ?? '');
+
+function authorize(ctx, field, key) {
+  const { config, credentials } = ctx.app;
+  authorizePostObject({
+    credentials,
+    field,
+    bucket: config.bucket,
+    region: config.region,
+    key,
+    sourceIp: ctx.req.socket.remoteAddress,
+    now: ctx.receivedAt,
+  });
 }
 
 /**

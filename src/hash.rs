@@ -10,17 +10,13 @@
 //!   its derivation is four HMACs.
 //!
 //! Both only hold what the caller already holds (the secret or a key derived from it), in the
-//! same process; [`clear_caches`] empties them. They need `std` (the default feature); without
-//! it the crate is `no_std` and allocation-free, for ossup-post's module, and signs uncached.
-#![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+//! same process; [`clear_caches`] empties them.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::digest::KeyInit;
 use hmac::Mac;
 use sha2::Digest;
-#[cfg(feature = "std")]
 use std::cell::RefCell;
 
 type HmacSha1 = hmac::Hmac<sha1::Sha1>;
@@ -36,10 +32,8 @@ fn keyed<M: KeyInit>(key: &[u8]) -> M {
 }
 
 /// How many V4 signing keys are kept (one per region and day in a normal app).
-#[cfg(feature = "std")]
 const V4_CACHE: usize = 4;
 
-#[cfg(feature = "std")]
 struct V4Entry {
     secret: Vec<u8>,
     date: [u8; 8],
@@ -47,7 +41,6 @@ struct V4Entry {
     key: HmacSha256,
 }
 
-#[cfg(feature = "std")]
 #[derive(Default)]
 struct Caches {
     v1: Option<(Vec<u8>, HmacSha1)>,
@@ -55,13 +48,11 @@ struct Caches {
     v4_next: usize,
 }
 
-#[cfg(feature = "std")]
 thread_local! {
     static CACHES: RefCell<Caches> = RefCell::new(Caches::default());
 }
 
 /// Forgets every cached key state.
-#[cfg(feature = "std")]
 pub fn clear_caches() {
     CACHES.with(|c| *c.borrow_mut() = Caches::default());
 }
@@ -86,7 +77,6 @@ pub fn hmac_sha1_uncached(key: &[u8], message: &[u8]) -> [u8; 20] {
 }
 
 /// HMAC-SHA1 with the keyed state of the last key reused.
-#[cfg(feature = "std")]
 pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     let mut mac = CACHES.with(|c| {
         let mut c = c.borrow_mut();
@@ -140,7 +130,6 @@ pub fn v4_sign_uncached(secret: &[u8], date: &[u8], region: &[u8], message: &[u8
 
 /// HMAC-SHA256 of `message` under the V4 signing key of (secret, date, region), the key's
 /// keyed state taken from the cache when it is there.
-#[cfg(feature = "std")]
 pub fn v4_sign(secret: &[u8], date: &[u8; 8], region: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = CACHES.with(|c| {
         let mut c = c.borrow_mut();
@@ -197,7 +186,7 @@ pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
 
 /// A streaming MD5.
 #[derive(Clone, Debug, Default)]
-pub struct Md5(md5::Md5);
+pub struct Md5(::md5::Md5);
 
 impl Md5 {
     /// An MD5 of nothing yet.
@@ -218,7 +207,7 @@ impl Md5 {
 
 /// MD5 of `data`.
 pub fn md5(data: &[u8]) -> [u8; 16] {
-    md5::Md5::digest(data).into()
+    ::md5::Md5::digest(data).into()
 }
 
 #[cfg(test)]
