@@ -271,9 +271,16 @@ impl Crc64 {
 /// no 64-bit integer crosses into JS as a BigInt).
 pub fn parse_decimal(option: &'static str, text: &str) -> Result<u64> {
     let bad = || {
-        Error::Crc(format!(
-            "`{option}` must be a CRC-64 as a decimal string of 1-20 digits (as in x-oss-hash-crc64ecma), got \"{text}\""
-        ))
+        Error::Crc(
+            [
+                "`",
+                option,
+                "` must be a CRC-64 as a decimal string of 1-20 digits (as in x-oss-hash-crc64ecma), got \"",
+                text,
+                "\"",
+            ]
+            .concat(),
+        )
     };
     decimal_value(text.as_bytes()).ok_or_else(bad)
 }
