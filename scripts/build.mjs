@@ -21,8 +21,8 @@ const run = (cmd, args, env = {}) =>
 // (proc macros) must not mix with the rustup toolchain's in target/debug.
 const wasmTarget = join(root, 'target', 'wasm');
 // Where the standard library's source is at hand (the offline route always has it), std is
-// rebuilt with panics as an immediate trap: no panic messages or formatting machinery in the
-// module. A panic in wasm is an opaque trap either way, and the core's
+// rebuilt with panics as an immediate trap: no panic messages, formatting machinery or source
+// paths of panic locations (`-Zlocation-detail=none`) in the module. A panic in wasm is an opaque trap either way, and the core's
 // inputs never panic (fuzzed). Otherwise the ordinary prebuilt std is used.
 const wasmPath = process.env.OSSUP_WASM_PATH || process.env.PATH;
 const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { env: { ...process.env, PATH: wasmPath } })
@@ -35,7 +35,7 @@ if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
   cargoArgs.push('-Zbuild-std=std,panic_abort');
   cargoEnv.RUSTC_BOOTSTRAP = '1';
   cargoEnv.CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS =
-    '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort';
+    '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none';
 }
 run('cargo', cargoArgs, cargoEnv);
 // ossup/post's core: the same crate without its `full` feature, in its own invocation and
