@@ -37,7 +37,8 @@ if (stdSource && process.env.OSSUP_PLAIN_STD !== '1') {
   cargoEnv.CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS =
     '-Ctarget-cpu=mvp -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none';
 }
-run('cargo', cargoArgs, cargoEnv);
+// `small` (SHA-256 as a loop) in every build: 1 KB brotli for no measurable signing time.
+run('cargo', [...cargoArgs, '--features', 'small'], cargoEnv);
 // ossup/post's core: the same crate without its `full` feature, in its own invocation and
 // profile (Cargo.toml says why).
 run(
@@ -53,7 +54,11 @@ run(
   cargoEnv,
 );
 // The wasm2js build's: the full core again, at opt-level "z" (Cargo.toml says why).
-run('cargo', [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-small'], cargoEnv);
+run(
+  'cargo',
+  [...cargoArgs.filter((a) => a !== '--release'), '--profile', 'release-small', '--features', 'small'],
+  cargoEnv,
+);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 rmSync(dist, { recursive: true, force: true });
