@@ -91,7 +91,8 @@ export async function measureSizes() {
     brotli: postTotal,
   });
 
-  for (const count of miniProgramCounts()) {
+  const miniProgram = miniProgramCounts();
+  for (const count of miniProgram) {
     add(`mini-${count.name}`, `${count.name} (${count.files}; target ≤ ${count.targetKb} KB)`, 'JS raw + wasm.br', {
       raw: count.bytes,
       gzip: null,
@@ -123,7 +124,7 @@ export async function measureSizes() {
       fileSizes(aliOss),
     );
   }
-  return { rows, wechatTotalBrotli: wechat, wasmBrotli: wasm.brotli, postTotalBrotli: postTotal };
+  return { rows, wechatTotalBrotli: wechat, wasmBrotli: wasm.brotli, postTotalBrotli: postTotal, miniProgram };
 }
 
 /** What miniprogram.cjs is made of: bytes in the output per source file (esbuild metafile). */
