@@ -39,10 +39,13 @@ fn parse_options<'a>(
         if !known.contains(&&**name) {
             return Err(Error::invalid(
                 what,
-                format!(
-                    "has an unknown option \"{name}\"; known options: {}",
-                    known.join(", ")
-                ),
+                [
+                    "has an unknown option \"",
+                    name,
+                    "\"; known options: ",
+                    &*known.join(", "),
+                ]
+                .concat(),
             ));
         }
     }
@@ -59,7 +62,7 @@ fn number(option: &'static str, value: &Value) -> Result<u64> {
             Ok(n) if n <= MAX_SAFE => Ok(n),
             _ => Err(Error::invalid(
                 option,
-                format!("must be a whole, non-negative number, got {text}"),
+                ["must be a whole, non-negative number, got ", text].concat(),
             )),
         },
         _ => Err(Error::invalid(option, "must be a number")),
@@ -143,7 +146,7 @@ impl<'a> Options<'a> {
                         Value::Null => Ok((Cow::Borrowed(k), None)),
                         _ => Err(Error::invalid(
                             name,
-                            format!("has a value for \"{k}\" that is not a string"),
+                            ["has a value for \"", k, "\" that is not a string"].concat(),
                         )),
                     }
                 })
@@ -158,7 +161,10 @@ impl<'a> Options<'a> {
             .into_iter()
             .map(|(k, v)| match v {
                 Some(v) => Ok((k, v)),
-                None => Err(Error::invalid(name, format!("has no value for \"{k}\""))),
+                None => Err(Error::invalid(
+                    name,
+                    ["has no value for \"", &*k, "\""].concat(),
+                )),
             })
             .collect()
     }
@@ -548,7 +554,12 @@ pub fn build_post_form(options_json: &str, default_now: u64) -> Result<String> {
         f.success_action_status = u16::try_from(status).map_err(|_| {
             Error::invalid(
                 "successActionStatus",
-                format!("is {status}; OSS accepts 200, 201 or 204"),
+                [
+                    "is ",
+                    &*crate::encoding::decimal(status),
+                    "; OSS accepts 200, 201 or 204",
+                ]
+                .concat(),
             )
         })?;
     }

@@ -1,6 +1,6 @@
 //! Upload callbacks (oss-spec §4): the base64 `callback` parameter and custom `x:` variables.
 
-use crate::encoding::{base64, push_json_string};
+use crate::encoding::{base64, decimal, push_json_string};
 use crate::error::{Error, Result};
 use crate::json::{self, Value};
 
@@ -60,23 +60,33 @@ pub fn encode_callback(callback_json: &str) -> Result<String> {
     for required in ["callbackUrl", "callbackBody"] {
         match document.get(required) {
             Some(Value::String(v)) if !v.is_empty() => {}
-            _ => return Err(bad(format!("needs `{required}` as a non-empty string"))),
+            _ => {
+                return Err(bad(
+                    ["needs `", required, "` as a non-empty string"].concat()
+                ))
+            }
         }
     }
     if let Some(body_type) = document.get("callbackBodyType") {
         if !body_type.as_str().is_some_and(|t| BODY_TYPES.contains(&t)) {
-            return Err(bad(format!(
-                "`callbackBodyType` must be {} or {}",
-                BODY_TYPES[0], BODY_TYPES[1]
-            )));
+            return Err(bad([
+                "`callbackBodyType` must be ",
+                BODY_TYPES[0],
+                " or ",
+                BODY_TYPES[1],
+            ]
+            .concat()));
         }
     }
     let encoded = base64(callback_json.as_bytes());
     if encoded.len() > MAX_CALLBACK_BYTES {
-        return Err(bad(format!(
-            "is {} bytes once encoded; OSS accepts at most {MAX_CALLBACK_BYTES}",
-            encoded.len()
-        )));
+        return Err(bad([
+            "is ",
+            &*decimal(encoded.len() as u64),
+            " bytes once encoded; OSS accepts at most ",
+            &*decimal(MAX_CALLBACK_BYTES as u64),
+        ]
+        .concat()));
     }
     Ok(encoded)
 }
@@ -91,7 +101,12 @@ pub fn check_var_name(name: &str) -> Result<()> {
     if !ok {
         return Err(Error::invalid(
             "callbackVar",
-            format!("name \"{name}\" must start with `x:` followed by lower-case letters, digits, `_` or `-`"),
+            [
+                "name \"",
+                name,
+                "\" must start with `x:` followed by lower-case letters, digits, `_` or `-`",
+            ]
+            .concat(),
         ));
     }
     Ok(())

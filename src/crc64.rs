@@ -74,8 +74,9 @@ const LANES: usize = 4;
 /// Advances a raw (non-inverted) register over 8 bytes.
 #[inline(always)]
 fn step(t: &Tables, crc: u64, chunk: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&chunk[..8]);
+    // `first_chunk` and a copy of the array, not `copy_from_slice`: built for size, that was a
+    // call to `memcpy` per word.
+    let word = chunk.first_chunk::<8>().copied().unwrap_or_default();
     let v = crc ^ u64::from_le_bytes(word);
     // `as u8 as usize` indexes: provably < 256, so no bounds checks even when built for size.
     t[7][v as u8 as usize].load(Relaxed)
@@ -129,16 +130,15 @@ pub fn update(previous: u64, data: &[u8]) -> u64 {
             let (b, rest) = rest.split_at(LANE);
             let (c, d) = rest.split_at(LANE);
             let (mut r0, mut r1, mut r2, mut r3) = (!crc, !0, !0, !0);
-            let lanes = a
-                .chunks_exact(8)
-                .zip(b.chunks_exact(8))
-                .zip(c.chunks_exact(8))
-                .zip(d.chunks_exact(8));
-            for (((x, y), z), w) in lanes {
-                r0 = step(t, r0, x);
-                r1 = step(t, r1, y);
-                r2 = step(t, r2, z);
-                r3 = step(t, r3, w);
+            // An index loop, not zipped `chunks_exact`: built for size, the iterators' `next`
+            // stayed out of line and the loop ran at a fifth of the speed.
+            let mut i = 0;
+            while i < LANE {
+                r0 = step(t, r0, &a[i..]);
+                r1 = step(t, r1, &b[i..]);
+                r2 = step(t, r2, &c[i..]);
+                r3 = step(t, r3, &d[i..]);
+                i += 8;
             }
             crc = !r0;
             for lane in [r1, r2, r3] {
@@ -271,9 +271,16 @@ impl Crc64 {
 /// no 64-bit integer crosses into JS as a BigInt).
 pub fn parse_decimal(option: &'static str, text: &str) -> Result<u64> {
     let bad = || {
-        Error::Crc(format!(
-            "`{option}` must be a CRC-64 as a decimal string of 1-20 digits (as in x-oss-hash-crc64ecma), got \"{text}\""
-        ))
+        Error::Crc(
+            [
+                "`",
+                option,
+                "` must be a CRC-64 as a decimal string of 1-20 digits (as in x-oss-hash-crc64ecma), got \"",
+                text,
+                "\"",
+            ]
+            .concat(),
+        )
     };
     decimal_value(text.as_bytes()).ok_or_else(bad)
 }

@@ -3,6 +3,29 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+/// Appends the decimal digits of `n`: messages and fields are built without `core::fmt`,
+/// whose machinery was about 3 KB of every module.
+pub fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// The decimal digits of `n`.
+pub fn decimal(n: u64) -> String {
+    let mut out = String::new();
+    push_decimal(&mut out, n);
+    out
+}
+
 /// Standard base64 with padding (RFC 4648 §4), as OSS expects for `policy`, `Signature`,
 /// `callback` and `Content-MD5`.
 pub fn base64(bytes: &[u8]) -> String {

@@ -7,6 +7,7 @@
 //! (the client's own `x-oss-content-type: text/html`, say) is refused by OSS.
 
 use crate::callback::{check_var_name, encode_callback};
+use crate::encoding::decimal;
 use crate::error::{Error, Result};
 use crate::key::{
     extension, extension_fits, normalize_prefix, type_of_extension, validate_key, ACTIVE_EXTENSIONS,
@@ -169,7 +170,7 @@ fn check_field_name(option: &'static str, name: &str) -> Result<()> {
     {
         return Err(Error::invalid(
             option,
-            format!("has an invalid field name \"{name}\""),
+            ["has an invalid field name \"", name, "\""].concat(),
         ));
     }
     Ok(())
@@ -205,7 +206,7 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
                 if !key.starts_with(prefix.as_str()) {
                     return Err(Error::invalid(
                         "key",
-                        format!("\"{key}\" is not under keyPrefix \"{prefix}\""),
+                        ["\"", key, "\" is not under keyPrefix \"", prefix, "\""].concat(),
                     ));
                 }
                 fields.push(("key".into(), key.clone()));
@@ -220,12 +221,17 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         200 | 201 | 204 => pin(
             &mut fields,
             "success_action_status",
-            &o.success_action_status.to_string(),
+            &decimal(o.success_action_status.into()),
         ),
         other => {
             return Err(Error::invalid(
                 "successActionStatus",
-                format!("is {other}; OSS accepts 200, 201 or 204"),
+                [
+                    "is ",
+                    &*decimal(other.into()),
+                    "; OSS accepts 200, 201 or 204",
+                ]
+                .concat(),
             ))
         }
     }
@@ -241,7 +247,7 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         if !o.content_types.is_empty() && !o.content_types.iter().any(|t| t == content_type) {
             return Err(Error::invalid(
                 "contentType",
-                format!("\"{content_type}\" is not one of contentTypes"),
+                ["\"", content_type, "\" is not one of contentTypes"].concat(),
             ));
         }
     }
@@ -283,7 +289,12 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         {
             return Err(Error::invalid(
                 "headers",
-                format!("cannot set \"{name}\": it has its own option (key, contentType, meta, callback, ...)"),
+                [
+                    "cannot set \"",
+                    name,
+                    "\": it has its own option (key, contentType, meta, callback, ...)",
+                ]
+                .concat(),
             ));
         }
         if headers
@@ -293,7 +304,12 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         {
             return Err(Error::invalid(
                 "headers",
-                format!("names \"{name}\" twice (field names are case-insensitive)"),
+                [
+                    "names \"",
+                    name,
+                    "\" twice (field names are case-insensitive)",
+                ]
+                .concat(),
             ));
         }
         headers.push(Some((name, value)));
@@ -317,11 +333,11 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         {
             return Err(Error::invalid(
                 "meta",
-                format!("name \"{name}\" must be letters, digits, `-` or `_`"),
+                ["name \"", name, "\" must be letters, digits, `-` or `_`"].concat(),
             ));
         }
         check_field_value("meta", value)?;
-        pin(&mut fields, &format!("x-oss-meta-{lower}"), value);
+        pin(&mut fields, &["x-oss-meta-", &*lower].concat(), value);
     }
     if let Some(callback) = &o.callback {
         let encoded = encode_callback(callback)?;
@@ -352,7 +368,14 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
         if min > max {
             return Err(Error::invalid(
                 "contentLengthRange",
-                format!("is [{min}, {max}]: the minimum must not exceed the maximum"),
+                [
+                    "is [",
+                    &*decimal(min),
+                    ", ",
+                    &*decimal(max),
+                    "]: the minimum must not exceed the maximum",
+                ]
+                .concat(),
             ));
         }
         policy_conditions.push(Condition::ContentLengthRange { min, max });
@@ -385,11 +408,12 @@ pub fn build_post_form(options: &FormOptions) -> Result<PostForm> {
                 ));
             }
             let region = v4::normalize_region(&o.region)?;
-            let credential = format!(
-                "{}/{}",
-                o.credentials.access_key_id,
-                v4::scope(&date, region)
-            );
+            let credential = [
+                &*o.credentials.access_key_id,
+                "/",
+                &*v4::scope(&date, region),
+            ]
+            .concat();
             for (name, value) in [
                 ("x-oss-signature-version", v4::ALGORITHM),
                 ("x-oss-credential", credential.as_str()),

@@ -93,7 +93,13 @@ impl<'a> Cursor<'a> {
 
     /// The error text for the current position.
     pub fn error(&self, what: &str) -> String {
-        format!("invalid JSON at byte {}: {what}", self.pos)
+        [
+            "invalid JSON at byte ",
+            &*crate::encoding::decimal(self.pos as u64),
+            ": ",
+            what,
+        ]
+        .concat()
     }
 
     // The small steps are inlined by hand (a policy is read at every signature); not

@@ -236,7 +236,7 @@ pub fn object_key(options: &KeyOptions, random: &[u8]) -> Result<String> {
         key.push_str(&day[8..10]);
         key.push('/');
     }
-    key.push_str(&options.now_ms.to_string());
+    crate::encoding::push_decimal(&mut key, options.now_ms);
     key.push('-');
     key.push_str(&hex(&random[..RANDOM_BYTES]));
     let ext = match &options.content_type {

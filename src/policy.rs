@@ -4,7 +4,7 @@
 //! `policy`, so the JSON is written once, here, and never re-serialised. The output is
 //! byte-for-byte what `JSON.stringify` gives for the same object (see `encoding`).
 
-use crate::encoding::{base64, push_json_string};
+use crate::encoding::{base64, decimal, push_decimal, push_json_string};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 
@@ -78,14 +78,19 @@ impl Condition {
         mut values: Vec<String>,
     ) -> Result<Condition> {
         let field = field.strip_prefix('$').unwrap_or(field).to_string();
-        let single = |values: &mut Vec<String>| {
-            match values.len() {
+        let single = |values: &mut Vec<String>| match values.len() {
             1 => Ok(values.remove(0)),
             _ => Err(Error::invalid(
                 "conditions",
-                format!("`{operator}` takes one string value, e.g. [\"{operator}\", \"$key\", \"user/\"]"),
+                [
+                    "`",
+                    operator,
+                    "` takes one string value, e.g. [\"",
+                    operator,
+                    "\", \"$key\", \"user/\"]",
+                ]
+                .concat(),
             )),
-        }
         };
         Ok(match operator.to_ascii_lowercase().as_str() {
             "eq" => Condition::Eq {
@@ -101,9 +106,12 @@ impl Condition {
             other => {
                 return Err(Error::invalid(
                     "conditions",
-                    format!(
-                        "has the operator \"{other}\"; OSS accepts only eq, starts-with, in, not-in and content-length-range"
-                    ),
+                    [
+                        "has the operator \"",
+                        other,
+                        "\"; OSS accepts only eq, starts-with, in, not-in and content-length-range",
+                    ]
+                    .concat(),
                 ))
             }
         })
@@ -135,7 +143,13 @@ impl Condition {
                 if min > max {
                     return Err(Error::invalid(
                         "conditions",
-                        format!("content-length-range has min {min} > max {max}"),
+                        [
+                            "content-length-range has min ",
+                            &*decimal(*min),
+                            " > max ",
+                            &*decimal(*max),
+                        ]
+                        .concat(),
                     ));
                 }
                 if *max > MAX_SAFE_INTEGER {
@@ -162,7 +176,7 @@ impl Condition {
             out.push('[');
             push_json_string(out, op);
             out.push(',');
-            push_json_string(out, &format!("${field}"));
+            push_json_string(out, &["$", field].concat());
             out.push(',');
         };
         let list = |out: &mut String, values: &[String]| {
@@ -194,9 +208,9 @@ impl Condition {
             }
             Condition::ContentLengthRange { min, max } => {
                 out.push_str("[\"content-length-range\",");
-                out.push_str(&min.to_string());
+                push_decimal(out, *min);
                 out.push(',');
-                out.push_str(&max.to_string());
+                push_decimal(out, *max);
             }
             Condition::In { field, values } => {
                 op(out, "in", field);
@@ -279,9 +293,16 @@ fn bad_policy(reason: impl Into<String>) -> Error {
 }
 
 fn malformed(op: &str) -> Problem {
-    Problem(bad_policy(format!(
-        "has a malformed \"{op}\" condition: write [\"{op}\", \"$field\", value]"
-    )))
+    Problem(bad_policy(
+        [
+            "has a malformed \"",
+            op,
+            "\" condition: write [\"",
+            op,
+            "\", \"$field\", value]",
+        ]
+        .concat(),
+    ))
 }
 
 /// Why a policy was rejected, with `?` from both the JSON cursor's errors and the core's.
@@ -366,9 +387,14 @@ fn check_condition(c: &mut Cursor) -> Checked<()> {
             } else if is("in") || is("not-in") {
                 field_operand(c)? && c.next_item()? && string_list(c)?
             } else {
-                return Err(Problem(bad_policy(format!(
-                    "has the operator \"{op}\"; OSS accepts only eq, starts-with, in, not-in and content-length-range"
-                ))));
+                return Err(Problem(bad_policy(
+                    [
+                        "has the operator \"",
+                        &op,
+                        "\"; OSS accepts only eq, starts-with, in, not-in and content-length-range",
+                    ]
+                    .concat(),
+                )));
             };
             // Nothing after the operator's operands.
             if well_formed && !c.next_item()? {

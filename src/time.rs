@@ -73,7 +73,7 @@ fn civil(ms: u64) -> Civil {
 }
 
 fn push_digits(out: &mut String, value: u64, width: usize) {
-    let text = value.to_string();
+    let text = crate::encoding::decimal(value);
     for _ in text.len()..width {
         out.push('0');
     }
@@ -162,9 +162,9 @@ pub fn http_date(ms: u64) -> String {
 
 fn digits(text: &[u8], option: &'static str) -> Result<u64> {
     if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
-        return Err(Error::Date(format!(
-            "`{option}` has a non-digit where a number belongs"
-        )));
+        return Err(Error::Date(
+            ["`", option, "` has a non-digit where a number belongs"].concat(),
+        ));
     }
     Ok(text.iter().fold(0, |acc, d| acc * 10 + u64::from(d - b'0')))
 }
@@ -186,9 +186,14 @@ fn from_parts(
         || minute > 59
         || second > 59
     {
-        return Err(Error::Date(format!(
-            "`{option}` is not a real date and time between 1970 and 9999"
-        )));
+        return Err(Error::Date(
+            [
+                "`",
+                option,
+                "` is not a real date and time between 1970 and 9999",
+            ]
+            .concat(),
+        ));
     }
     Ok(days_from_civil(year, month, day) * MS_PER_DAY
         + ((hour * 60 + minute) * 60 + second) * 1000
@@ -208,9 +213,16 @@ pub fn parse_iso8601(option: &'static str, text: &str) -> Result<u64> {
         && b[b.len() - 1] == b'Z'
         && (b.len() == 20 || (b[19] == b'.' && b.len() > 21));
     if !shape_ok {
-        return Err(Error::Date(format!(
-            "`{option}` must look like 2030-01-01T00:00:00.000Z (UTC, with T and Z), got \"{text}\""
-        )));
+        return Err(Error::Date(
+            [
+                "`",
+                option,
+                "` must look like 2030-01-01T00:00:00.000Z (UTC, with T and Z), got \"",
+                text,
+                "\"",
+            ]
+            .concat(),
+        ));
     }
     let fraction = if b.len() > 20 {
         &b[20..b.len() - 1]
@@ -218,9 +230,14 @@ pub fn parse_iso8601(option: &'static str, text: &str) -> Result<u64> {
         &b"000"[..]
     };
     if fraction.len() > 9 {
-        return Err(Error::Date(format!(
-            "`{option}` has more than 9 fraction digits; use milliseconds"
-        )));
+        return Err(Error::Date(
+            [
+                "`",
+                option,
+                "` has more than 9 fraction digits; use milliseconds",
+            ]
+            .concat(),
+        ));
     }
     let milli = digits(fraction, option)?;
     // Keep the first three fraction digits: "5" is 500 ms, "123456" is 123 ms.
@@ -293,9 +310,16 @@ fn fields(option: &'static str, b: &[u8], ranges: &[(usize, usize)]) -> Result<[
 pub fn parse_compact_date_time(option: &'static str, text: &str) -> Result<u64> {
     let b = text.as_bytes();
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return Err(Error::Date(format!(
-            "`{option}` must look like 20231203T121212Z (UTC), got \"{text}\""
-        )));
+        return Err(Error::Date(
+            [
+                "`",
+                option,
+                "` must look like 20231203T121212Z (UTC), got \"",
+                text,
+                "\"",
+            ]
+            .concat(),
+        ));
     }
     let f = fields(
         option,
@@ -309,9 +333,16 @@ pub fn parse_compact_date_time(option: &'static str, text: &str) -> Result<u64> 
 pub fn check_compact_date(option: &'static str, text: &str) -> Result<()> {
     let b = text.as_bytes();
     if b.len() != 8 {
-        return Err(Error::Date(format!(
-            "`{option}` must look like 20231203 (yyyymmdd, UTC), got \"{text}\""
-        )));
+        return Err(Error::Date(
+            [
+                "`",
+                option,
+                "` must look like 20231203 (yyyymmdd, UTC), got \"",
+                text,
+                "\"",
+            ]
+            .concat(),
+        ));
     }
     let f = fields(option, b, &[(0, 4), (4, 6), (6, 8)])?;
     from_parts(option, f[0], f[1], f[2], (0, 0, 0), 0).map(|_| ())

@@ -15,6 +15,7 @@ use crate::api;
 #[cfg(feature = "full")]
 use crate::api::Version;
 use crate::crc64;
+use crate::encoding::decimal;
 use crate::error::{Error, Result};
 #[cfg(feature = "full")]
 use crate::md5;
@@ -30,7 +31,7 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 type JsResult<T> = core::result::Result<T, JsValue>;
 
 fn fail(error: Error) -> JsValue {
-    let js = js_sys::Error::new(&error.to_string());
+    let js = js_sys::Error::new(&error.message());
     let _ = js_sys::Reflect::set(&js, &"code".into(), &error.code().into());
     js.into()
 }
@@ -184,7 +185,10 @@ fn parse_crc(option: &'static str, text: Option<String>) -> JsResult<u64> {
 /// CRC-64/XZ of `bytes` continuing from `previous` (decimal string), as a decimal string.
 #[wasm_bindgen]
 pub fn crc64(bytes: &[u8], previous: Option<String>) -> JsResult<String> {
-    Ok(crc64::update(parse_crc("previous", previous)?, bytes).to_string())
+    Ok(decimal(crc64::update(
+        parse_crc("previous", previous)?,
+        bytes,
+    )))
 }
 
 /// `crc(A ‖ B)` from `crc(A)`, `crc(B)` (decimal strings) and `len(B)`.
@@ -193,7 +197,7 @@ pub fn crc64(bytes: &[u8], previous: Option<String>) -> JsResult<String> {
 pub fn crc64_combine(crc_a: &str, crc_b: &str, length_b: f64) -> JsResult<String> {
     let a = parse_crc("crcA", Some(crc_a.to_string()))?;
     let b = parse_crc("crcB", Some(crc_b.to_string()))?;
-    Ok(crc64::combine(a, b, whole("lengthB", length_b)?).to_string())
+    Ok(decimal(crc64::combine(a, b, whole("lengthB", length_b)?)))
 }
 
 /// A streaming CRC-64 held in wasm memory: `new Crc64(previous?)`, `update`, `digest`.
@@ -219,7 +223,7 @@ impl Crc64Stream {
 
     /// The CRC so far, as a decimal string.
     pub fn digest(&self) -> String {
-        self.0.value().to_string()
+        decimal(self.0.value())
     }
 }
 

@@ -167,6 +167,15 @@ export function evaluateTargets(r) {
       `with ossup/post: ossup-post.wasm.br ${kb(postWasm.shippedBrotli)} + post.js ${kb(postJs.brotli)} = ${kb(sizes.postTotalBrotli)}; with the full entry (multipart, VOD, header signing too): ossup.wasm.br ${kb(wasm.shippedBrotli)} + miniprogram.cjs ${kb(mp.brotli)} = ${kb(sizes.wechatTotalBrotli)}`,
       sizes.postTotalBrotli <= 25 * 1024 ? '' : wechatCause(wasm, mp),
     );
+    // Issue #27's counts: JS as shipped (raw) + .wasm.br, 1 KB = 1000 B (sizes.mjs).
+    for (const count of sizes.miniProgram || []) {
+      add(
+        `${count.name} ≤ ${count.targetKb} KB (JS raw + .wasm.br)`,
+        count.met,
+        `${(count.bytes / 1000).toFixed(1)} KB: ${count.files}`,
+        'Over budget: the JS entry counts raw, beside the core (`node bench/lib/sizes.mjs` prints the counts after `make build`).',
+      );
+    }
   } else add('Sizes', null, 'not measured');
 
   const coldMem = r.chromium?.cold?.memory;

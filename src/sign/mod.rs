@@ -204,7 +204,7 @@ pub(crate) fn normalized_headers<'a>(
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
             return Err(Error::invalid(
                 "headers",
-                format!("has an invalid header name \"{name}\""),
+                ["has an invalid header name \"", &name, "\""].concat(),
             ));
         }
         // Bytes, not chars: CR and LF never occur inside a multi-byte UTF-8 sequence, and a
@@ -212,7 +212,7 @@ pub(crate) fn normalized_headers<'a>(
         if value.bytes().any(|b| b == b'\r' || b == b'\n') {
             return Err(Error::invalid(
                 "headers",
-                format!("has a line break in the value of \"{name}\""),
+                ["has a line break in the value of \"", &name, "\""].concat(),
             ));
         }
         // An HTTP server strips only spaces and tabs around a value (RFC 9110 §5.5).
@@ -223,10 +223,12 @@ pub(crate) fn normalized_headers<'a>(
     if let Some(pair) = out.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(Error::invalid(
             "headers",
-            format!(
-                "has \"{}\" twice (names are case-insensitive): send it once",
-                pair[0].0
-            ),
+            [
+                "has \"",
+                &*pair[0].0,
+                "\" twice (names are case-insensitive): send it once",
+            ]
+            .concat(),
         ));
     }
     Ok(out)
@@ -262,7 +264,12 @@ pub(crate) fn check_bucket(bucket: &str) -> Result<()> {
     if !ok {
         return Err(Error::invalid(
             "bucket",
-            format!("\"{bucket}\" is not a bucket name: 3-63 characters of a-z, 0-9 and '-'"),
+            [
+                "\"",
+                bucket,
+                "\" is not a bucket name: 3-63 characters of a-z, 0-9 and '-'",
+            ]
+            .concat(),
         ));
     }
     Ok(())

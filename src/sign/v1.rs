@@ -191,7 +191,7 @@ pub fn sign_request(credentials: &Credentials, request: &Request) -> Result<Sign
     ));
     let signature = hmac_sha1_base64(&credentials.access_key_secret, &string_to_sign)?;
     Ok(SignedRequest {
-        authorization: format!("OSS {}:{}", credentials.access_key_id, signature),
+        authorization: ["OSS ", &*credentials.access_key_id, ":", &*signature].concat(),
         string_to_sign,
         canonical_request: None,
     })

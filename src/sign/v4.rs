@@ -30,7 +30,7 @@ pub fn normalize_region(region: &str) -> Result<&str> {
     {
         return Err(Error::invalid(
             "region",
-            format!("\"{region}\" is not a Region ID such as cn-hangzhou"),
+            ["\"", region, "\" is not a Region ID such as cn-hangzhou"].concat(),
         ));
     }
     Ok(region)
@@ -38,7 +38,7 @@ pub fn normalize_region(region: &str) -> Result<&str> {
 
 /// `yyyymmdd/region/oss/aliyun_v4_request`.
 pub fn scope(date: &str, region: &str) -> String {
-    format!("{date}/{region}/oss/{SCOPE_TERMINATOR}")
+    [date, "/", region, "/oss/", SCOPE_TERMINATOR].concat()
 }
 
 /// `SigningKey = H(H(H(H("aliyun_v4"+secret, date), region), "oss"), "aliyun_v4_request")`.
@@ -222,10 +222,16 @@ pub fn sign_request(
     canonical.push_str(payload_hash);
 
     let scope = scope(date, region);
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{date_time}\n{scope}\n{}",
-        hex(&crate::hash::sha256(canonical.as_bytes()))
-    );
+    let string_to_sign = [
+        ALGORITHM,
+        "\n",
+        date_time,
+        "\n",
+        &*scope,
+        "\n",
+        &*hex(&crate::hash::sha256(canonical.as_bytes())),
+    ]
+    .concat();
     // The secret, the date (from x-oss-date) and the region were checked above.
     let signature = sign_hex(
         &credentials.access_key_secret,
@@ -236,14 +242,21 @@ pub fn sign_request(
     let additional_field = if additional.is_empty() {
         String::new()
     } else {
-        format!(",AdditionalHeaders={}", additional.join(";"))
+        [",AdditionalHeaders=", &*additional.join(";")].concat()
     };
     Ok(SignedRequest {
         // ali-oss and the v2 SDKs write `,` without spaces (oss-spec §7.5).
-        authorization: format!(
-            "{ALGORITHM} Credential={}/{scope}{additional_field},Signature={signature}",
-            credentials.access_key_id
-        ),
+        authorization: [
+            ALGORITHM,
+            " Credential=",
+            &*credentials.access_key_id,
+            "/",
+            &*scope,
+            &*additional_field,
+            ",Signature=",
+            &*signature,
+        ]
+        .concat(),
         string_to_sign,
         canonical_request: Some(canonical),
     })
