@@ -73,12 +73,8 @@ export function defaultPlan({ quick = false } = {}) {
     { profile: '4g', workload: 'small', contenders: ALL, reps: 1 },
     { profile: '4g', workload: 'video', contenders: ONE_FILE, reps: 3 },
     { profile: '4g', workload: 'kill', contenders: RESUMABLE, reps: 1 },
-    {
-      profile: '4g',
-      workload: 'outage',
-      contenders: [...ONE_FILE, 'ali-put'].filter((c) => c !== 'ossup-wechat'),
-      reps: 1,
-    },
+    // ali-oss `put` is one 50 MB request: over two minutes on 4G with or without the outage.
+    { profile: '4g', workload: 'outage', contenders: RESUMABLE, reps: 1 },
     { profile: 'poor', workload: 'video', contenders: ONE_FILE, reps: 1 },
     { profile: 'fibre', workload: 'photos', contenders: ALL, reps: 1 },
     { profile: 'fibre', workload: 'video', contenders: [...ONE_FILE, 'ali-put', 'post-all'], reps: 1 },
