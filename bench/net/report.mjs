@@ -59,7 +59,8 @@ export function renderNetworkRun(net, { date, commit, note = '' } = {}) {
 export const NETWORK_METHOD = `Every contender over the same emulated link in the same run (bench/net: a userspace emulator on
 two TUN devices between two network namespaces, cubic in both; see bench/README.md). Time: from
 the client's first call to its last result (a kill row: the first process's start to the resumed
-process's end). Efficiency = (bytes the client put on the wire ÷ uplink rate + 2 RTT) ÷ time.
+process's end). Efficiency = (bytes the client put on the wire ÷ uplink rate + 2 RTT) ÷ time;
+it can pass 100% when the link's queue dropped many packets (counted as sent, never serialised).
 Requests: counted by the bucket and the form-signing app server; connections: SYNs on the link.
 Overhead: bytes on the wire (IP and TCP headers, HTTP, TCP retransmissions) ÷ file bytes − 1.
 "Bytes beyond the files": TCP payload minus TCP retransmissions minus the files' bytes (HTTP
