@@ -35,7 +35,8 @@ export function renderNetworkRun(net, { date, commit, note = '' } = {}) {
       .filter((ms) => ms !== null);
     const fastest = best.length ? Math.min(...best) : null;
     for (const [name, c] of Object.entries(cell.contenders)) {
-      const time = c.ms === null ? `failed: ${c.errors[0] || '?'}` : s(c.ms);
+      // An SDK's error can carry a whole agent dump: its first clause says what happened.
+      const time = c.ms === null ? `failed: ${(c.errors[0] || '?').split(/, | \(/)[0].slice(0, 160)}` : s(c.ms);
       const bold = c.ms !== null && c.ms === fastest ? `**${time}**` : time;
       const spread =
         c.msAll.length > 1 ? ` (${c.msAll.map((m) => (m === null ? '✗' : (m / 1000).toFixed(1))).join(' / ')})` : '';
