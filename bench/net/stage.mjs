@@ -48,7 +48,7 @@ export const WORKLOADS = {
 export const CONTENDER_LABELS = {
   ossup: 'ossup (Node, STS)',
   'ossup-wechat': 'ossup (WeChat sandbox)',
-  'ossup-signed': 'ossup (server-signed forms)',
+  'ossup-signed': 'ossup (server-signed)',
   'ali-put': 'ali-oss `put`',
   'ali-multipart': 'ali-oss `multipartUpload`',
   'post-all': 'PostObject loop, all at once',
