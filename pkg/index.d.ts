@@ -63,7 +63,9 @@ export interface ResponseLike {
 }
 
 /** `WebAssembly.Module` where a lib declares it (DOM or Node types), otherwise nothing. */
-export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : never;
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } }
+  ? M
+  : never;
 
 export interface ReadyOptions {
   /** Browsers: where ossup.wasm is (URL, Response, bytes or a compiled module). */
@@ -292,6 +294,10 @@ export interface UploaderOptions {
     size: number;
     contentType: string;
   }) => Promise<Record<string, string> | { host?: string; url?: string; fields: Record<string, string> }>;
+  /** Server-signed mode, many files per request: your server signs a form for each file asked (up to 20, in order); the uploader asks for the next files' forms ahead (instead of, or beside, signForm). */
+  signForms?: (
+    requests: { key: string; name: string; size: number; contentType: string }[],
+  ) => Promise<(Record<string, string> | { host?: string; url?: string; fields: Record<string, string> })[]>;
   /** Server-signed mode for multipart: your server returns the headers (see signHeaders). */
   signRequest?: (request: {
     method: string;
@@ -311,10 +317,14 @@ export interface UploaderOptions {
   accessKeySecret?: string;
   dangerouslyAllowPermanentKey?: boolean;
   signatureVersion?: 'v4' | 'v1';
-  /** Files at once (default 3, at most the platform's cap). */
+  /** A fixed number of requests in flight across all files and parts, instead of the adaptive one (at most `maxConcurrency`). */
   concurrency?: number;
-  /** Requests in flight at once across all files and parts (default: the platform's cap, e.g. 10 on WeChat). */
+  /** The most requests in flight across all files and parts: the adaptive concurrency starts at 8 (all queued files, if fewer than this) and adds one while throughput grows (default 16 in Node, 6 in browsers, 8 in mini programs: WeChat allows 10 in total, shared with your app). */
+  maxConcurrency?: number;
+  /** The former name of `maxConcurrency`. */
   maxRequests?: number;
+  /** Abort and resend (on a new connection) a request that sent nothing for this many ms (default 15000; 0: off). Mini-program header-signed requests report no progress and keep only `timeout`. */
+  stallTimeout?: number;
   /** Seconds a form the client signs (STS, permanent key) stays valid (default 900, never past the credentials' expiry). */
   formExpiresIn?: number;
   /** STS: refresh credentials this many ms before `expiration` (default 60000). */
@@ -332,8 +342,9 @@ export interface UploaderOptions {
   integrity?: boolean;
   /** Files this big or bigger go up in parts (default 8 MiB). */
   multipartThreshold?: number;
-  /** Bytes per part (default 5 MiB in Node and browsers, 1 MiB in mini programs; grown so a file fits in 10,000 parts). */
+  /** Bytes per part (default: 16 parts per flow of `maxConcurrency`, at least 256 KiB, at most 5 MiB in Node and browsers and 1 MiB in mini programs, and a quarter of `timeout` at the measured rate; always grown so a file fits in 10,000 parts; a resumed upload keeps its part size). */
   partSize?: number;
+  /** The most parts of one file in flight at once (default: no limit of its own, within the concurrency). */
   partConcurrency?: number;
   resume?: boolean;
   /** Node: the checkpoint folder (default: `$XDG_STATE_HOME/ossup`, `~/.local/state/ossup`, else `<tmpdir>/ossup-<uid>`); a symlink or another user's folder is not used. */

@@ -110,13 +110,17 @@ export const WHAT_TO_DO = {
     'Network and platform',
     'No answer within `timeout` (mini programs: 60 s on WeChat/Douyin, 30 s on Alipay). The uploader retries; big files go up in parts, each with its own timeout. Raise `timeout` (within the platform maximum) for slow networks.',
   ],
+  STALLED: [
+    'Network and platform',
+    'A request sent no bytes for `stallTimeout` ms (default 15 s): the connection went silent (an outage, a dead NAT mapping). It was aborted and is retried on a new connection, counting as a retry; raise `stallTimeout` or pass 0 to turn the watchdog off.',
+  ],
   NETWORK_ERROR: [
     'Network and platform',
     'The request never got an HTTP answer (offline, DNS, TLS, connection reset, or the app went to the background). It is retried; `error.cause` holds the platform error. In browsers this is also what a CORS refusal looks like: check the bucket CORS rule (docs/security.md).',
   ],
   TOO_MANY_REQUESTS: [
     'Network and platform',
-    'The platform refused another simultaneous request (WeChat allows 10 request/uploadFile/downloadFile in total, shared with your own calls). It is retried; lower `concurrency`/`partConcurrency` if your page makes many requests of its own.',
+    'The platform refused another simultaneous request (WeChat allows 10 request/uploadFile/downloadFile in total, shared with your own calls). It is retried; the uploader keeps to 8 by default (`maxConcurrency`): lower it if your page makes more requests of its own.',
   ],
   DOMAIN_NOT_ALLOWED: [
     'Network and platform',
@@ -238,7 +242,6 @@ export const OPTION_NOTES = {
   maxFiles: 'Most files one `upload()` call takes.',
   forbidOverwrite:
     'Default true: forms carry `x-oss-forbid-overwrite: true`, so a second upload to a key fails with 409.',
-  partConcurrency: 'Parts of one file in flight at once (default 3, within the platform cap).',
   resume: 'Keep a checkpoint so an interrupted multipart upload resumes (default true).',
   checkpointStorage: 'Where checkpoints live (default: the platform storage — `wx.setStorageSync`, `localStorage`, …).',
   checkpointMaxAge: 'Checkpoints older than this (ms; default 7 days) are forgotten.',

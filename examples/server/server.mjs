@@ -6,6 +6,8 @@
 // configuration from the environment:
 //
 //   POST /api/upload-form  { name, size, contentType } → { host, fields, key, expiration }
+//   POST /api/upload-forms { files: [{ name, size, contentType }, …] } → { forms: [one per file] }
+//                          (up to 20 files; each checked and rate-limited as if asked for alone)
 //   POST /api/sts          {}                          → STS credentials for users/<id>/ only
 //
 //   APP_JWT_SECRET  who is asking: `Authorization: Bearer <HS256 JWT>` (auth.mjs); required,
@@ -71,7 +73,7 @@ export function createAppHandler({ signing, authenticate, corsOrigins = [], limi
     if (!req.url.startsWith('/api/'))
       return sendJson(res, 404, {
         code: 'NOT_FOUND',
-        message: 'This server only answers /api/upload-form and /api/sts.',
+        message: 'This server only answers /api/upload-form, /api/upload-forms and /api/sts.',
       });
     let userId;
     try {

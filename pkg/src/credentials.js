@@ -1,5 +1,5 @@
 // The three ways an upload gets signed, behind one interface:
-//   signForm      — your app server signs each form (recommended);
+//   signForm      — your app server signs each form (recommended), or many at once (signForms);
 //   credentials   — STS temporary credentials, refreshed before they expire, one refresh at a
 //                   time however many uploads need it (ali-oss #1363/#1391 raced here);
 //   permanent key — only with `dangerouslyAllowPermanentKey: true`.
@@ -62,7 +62,7 @@ function checkCredentials(value) {
  */
 export function createCredentials(options, hooks = {}) {
   const modes = [];
-  if (options.signForm !== undefined) modes.push('signForm');
+  if (options.signForm !== undefined || options.signForms !== undefined) modes.push('signForm');
   if (options.credentials !== undefined) modes.push('credentials');
   if (options.accessKeySecret !== undefined || options.accessKeyId !== undefined) modes.push('permanent');
   if (modes.length === 0) {
@@ -81,46 +81,64 @@ export function createCredentials(options, hooks = {}) {
   const refreshMarginMs = options.refreshBeforeExpiry !== undefined ? options.refreshBeforeExpiry : 60000;
 
   if (mode === 'signForm') {
-    if (typeof options.signForm !== 'function')
+    const { signForm, signForms } = options;
+    if (
+      (signForm !== undefined && typeof signForm !== 'function') ||
+      (signForms !== undefined && typeof signForms !== 'function')
+    )
       throw new OssupError(
         'INVALID_OPTION',
-        '`signForm` must be an async function ({ key, name, size, contentType }) => fields',
+        '`signForm` must be an async function ({ key, name, size, contentType }) => fields, `signForms` one taking and resolving to a list',
       );
+    const ask = (request) => ({
+      key: request.key,
+      name: request.name,
+      size: request.size,
+      contentType: request.contentType,
+    });
+    const call = async (sign) => {
+      try {
+        return await sign();
+      } catch (error) {
+        // Retry what may pass next time (network, 5xx); a 4xx from your server is an answer.
+        const status = error && (error.status || error.statusCode);
+        throw new OssupError('SIGN_FORM_FAILED', `signForm failed: ${error && error.message}`, {
+          cause: error,
+          status: typeof status === 'number' ? status : undefined,
+          retryable: !(typeof status === 'number' && status < 500),
+        });
+      }
+    };
+    const checked = (answer) => {
+      const fields = answer && answer.fields ? answer.fields : answer;
+      if (!fields || typeof fields !== 'object' || !fields.policy || !(fields.Signature || fields['x-oss-signature'])) {
+        throw new OssupError(
+          'SIGN_FORM_FAILED',
+          'signForm must resolve to the signed form fields ({ key, policy, x-oss-signature, … }) or { host, fields }',
+        );
+      }
+      rememberSecrets(fields['x-oss-security-token']);
+      return { fields: { ...fields }, url: answer.host || answer.url };
+    };
     return {
       mode,
-      async form(request) {
-        let answer;
-        try {
-          answer = await options.signForm({
-            key: request.key,
-            name: request.name,
-            size: request.size,
-            contentType: request.contentType,
-          });
-        } catch (error) {
-          // Retry what may pass next time (network, 5xx); a 4xx from your server is an answer.
-          const status = error && (error.status || error.statusCode);
-          throw new OssupError('SIGN_FORM_FAILED', `signForm failed: ${error && error.message}`, {
-            cause: error,
-            status: typeof status === 'number' ? status : undefined,
-            retryable: !(typeof status === 'number' && status < 500),
-          });
-        }
-        const fields = answer && answer.fields ? answer.fields : answer;
-        if (
-          !fields ||
-          typeof fields !== 'object' ||
-          !fields.policy ||
-          !(fields.Signature || fields['x-oss-signature'])
-        ) {
-          throw new OssupError(
-            'SIGN_FORM_FAILED',
-            'signForm must resolve to the signed form fields ({ key, policy, x-oss-signature, … }) or { host, fields }',
-          );
-        }
-        rememberSecrets(fields['x-oss-security-token']);
-        return { fields: { ...fields }, url: answer.host || answer.url };
-      },
+      form: async (request) =>
+        checked(
+          await call(() =>
+            signForm ? signForm(ask(request)) : signForms([ask(request)]).then((list) => list && list[0]),
+          ),
+        ),
+      /** With `signForms`: one request to your server for many files, answered in order. */
+      forms:
+        signForms &&
+        (async (requests) => {
+          const list = await call(() => signForms(requests.map(ask)));
+          if (!Array.isArray(list) || list.length !== requests.length)
+            throw new OssupError('SIGN_FORM_FAILED', '`signForms` must resolve to one form per file, in order', {
+              retryable: true,
+            });
+          return list.map(checked);
+        }),
       signingCredentials() {
         return Promise.resolve(null);
       },

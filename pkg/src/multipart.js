@@ -12,13 +12,17 @@ export const MAX_PARTS = 10000;
 const MD5_CHUNK = 1024 * 1024;
 
 /**
- * Part size: the requested size (the transport's default: 5 MiB in Node and browsers, 1 MiB in
- * mini programs, whose parts are copied into the JS heap and cross slow mobile links), raised
- * so the file fits in 10,000 parts.
+ * Part size: the requested size, else 16 parts per flow (`flows`: the uploader's concurrency),
+ * so every flow stays busy and a kill re-sends little (a part in flight starts over), between 256 KiB and `max` (the transport's:
+ * 5 MiB in Node and browsers, 1 MiB in mini programs, whose parts are copied into the JS heap),
+ * and sent in a quarter of the request time limit (`timeout`, ms) at the measured `flowRate`
+ * (bytes/s per flow); always raised so the file fits in 10,000 parts.
  */
-export function choosePartSize(size, requested = 1024 * 1024) {
+export function choosePartSize(size, requested, { flows = 1, max = 1024 * 1024, flowRate = 0, timeout = 0 } = {}) {
+  let want = requested || Math.min(max, Math.max(256 * 1024, size / (16 * flows)));
+  if (!requested && flowRate && timeout) want = Math.min(want, (flowRate * timeout) / 4000);
   const atLeast = Math.max(MIN_PART_SIZE, Math.ceil(size / MAX_PARTS));
-  return Math.ceil(Math.max(requested, atLeast) / 1024) * 1024;
+  return Math.ceil(Math.max(want, atLeast) / 1024) * 1024;
 }
 
 function tag(xml, name) {
@@ -80,7 +84,18 @@ const ACTIVE = new Set();
 export async function uploadMultipart(ctx, entry) {
   const { transport, options } = ctx;
   const size = entry.size;
-  const partSize = choosePartSize(size, options.partSize || transport.defaultPartSize);
+  const fileId = fileSlot({ bucket: entry.dest.bucket, name: stableName(entry.file), size });
+  // A checkpoint of this file keeps its part size, whatever the link measures now.
+  const kept = options.partSize ? null : ctx.store.others(fileId).map((other) => ctx.store.load(other))[0];
+  const partSize =
+    kept && kept.size === size && kept.partSize >= MIN_PART_SIZE
+      ? kept.partSize
+      : choosePartSize(size, options.partSize, {
+          flows: ctx.budget.flows,
+          max: transport.defaultPartSize,
+          flowRate: ctx.budget.flowRate(),
+          timeout: ctx.timeout,
+        });
   const count = Math.ceil(size / partSize);
   const range = (n) => [(n - 1) * partSize, Math.min(size, n * partSize)];
   const read = async (n, into) => {
@@ -100,7 +115,6 @@ export async function uploadMultipart(ctx, entry) {
   const first = await read(1);
   const firstCrc = crc64(first);
   const lastCrc = count === 1 ? firstCrc : crc64(await read(count));
-  const fileId = fileSlot({ bucket: entry.dest.bucket, name: stableName(entry.file), size });
   const id = fingerprint({
     fileId,
     keyPrefix: options.keyPrefix,
@@ -329,22 +343,35 @@ export async function uploadMultipart(ctx, entry) {
       report();
     };
     // The first part that fails for good stops the others (ctx.halt: in-flight requests are
-    // aborted, none starts), so nothing of this file runs after it settles.
-    const workers = Math.min(options.partConcurrency || 3, queue.length);
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        for (let n = queue.shift(); n !== undefined && !entry.halted; n = queue.shift()) {
-          try {
-            await ctx.whilePaused(entry);
-            if (entry.canceled) throw aborted();
-            if (entry.halted) return;
-            await putPart(n);
-          } catch (error) {
-            ctx.halt(entry, error);
-          }
-        }
-      }),
-    );
+    // aborted, none starts), so nothing of this file runs after it settles. One part goes in the
+    // file's own slot of the budget, each other takes a slot of its own while it runs.
+    const most = options.partConcurrency || Infinity;
+    const running = new Set();
+    let ownSlotFree = true;
+    const start = (slot) => {
+      const n = queue.shift();
+      const run = putPart(n)
+        .catch((error) => ctx.halt(entry, error))
+        .finally(() => {
+          running.delete(run);
+          if (slot) ctx.budget.release();
+          else ownSlotFree = true;
+        });
+      running.add(run);
+    };
+    while (queue.length && !entry.halted) {
+      await ctx.whilePaused(entry);
+      if (entry.canceled) ctx.halt(entry, aborted());
+      else if (ownSlotFree) {
+        ownSlotFree = false;
+        start(false);
+      } else if (running.size < most) {
+        const slot = ctx.budget.acquire(true);
+        if (await Promise.race([slot.then(() => true), Promise.race(running).then(() => false)])) start(true);
+        else slot.cancel(); // the file's own slot came free first
+      } else await Promise.race(running);
+    }
+    await Promise.all(running);
     if (entry.halted) throw entry.halted;
 
     // The object's CRC-64 from bytes read in this run (sent, or read again before resuming).

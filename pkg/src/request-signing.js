@@ -67,9 +67,9 @@ export function queryString(query) {
  * The uploader's header-signed requests to objects (multipart calls, the HEAD after a lost
  * response): `request(entry, { method, key, query, headers, body, bodyBlob, onProgress })`,
  * signed with the destination's credentials (or by `options.signRequest` in server-signed
- * mode), sent through `transport` under `limit`. OSS errors throw.
+ * mode), sent through `transport` in the slot of the file that asks. OSS errors throw.
  */
-export function createSignedRequests({ options, transport, limit, timeout }) {
+export function createSignedRequests({ options, transport, timeout }) {
   async function requestHeaders(dest, method, key, query, headers) {
     const credentials = dest.credentials;
     if (credentials.mode === 'signForm') {
@@ -118,7 +118,7 @@ export function createSignedRequests({ options, transport, limit, timeout }) {
         'MISSING_OPTION',
         '`bucket` and `region` (or `endpoint`) are needed for header-signed requests',
       );
-    return limit(async () => {
+    {
       const signed = await requestHeaders(dest, method, key, query, headers);
       // A file canceled or failed while this request waited for a slot: it must not start.
       if (!ignoreCancel && (entry.canceled || entry.halted))
@@ -143,7 +143,7 @@ export function createSignedRequests({ options, transport, limit, timeout }) {
       } finally {
         entry.aborts.delete(sent.abort);
       }
-    });
+    }
   }
   return request;
 }

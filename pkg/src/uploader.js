@@ -53,19 +53,131 @@ const sleep = (ms, entry) =>
     entry.wakers.add(wake);
   });
 
-/** At most `limit` requests in flight across all files of an uploader (WeChat: 10 in total). */
-function createLimiter(limit) {
+/**
+ * The requests in flight across all files and parts: `fixed` (the `concurrency` option), else
+ * adaptive up to `max`. One lossy TCP flow carries 3–4 Mbit/s, so it starts at 8 (a 4G uplink's
+ * worth), adds a flow while each window's throughput grows by half a flow's share over the
+ * last, and drops a quarter after an error or a stall. Waiting parts of started files go before new files.
+ */
+function createBudget(max, fixed) {
+  let size = fixed || Math.min(max, 8);
   let active = 0;
-  const waiting = [];
-  return async (fn) => {
-    if (active >= limit) await new Promise((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
+  let bytes = 0;
+  let done = 0;
+  let since = Date.now();
+  let last = 0;
+  let slowedAt = 0;
+  const waiting = [[], []];
+  const next = () => {
+    for (let wake; active < size && (wake = waiting[0].shift() || waiting[1].shift()); active++) wake();
+  };
+  const budget = {
+    flows: fixed || max,
+    /** A slot, for a part (before new files) or a file; `.cancel()` withdraws or gives it back. */
+    acquire(part) {
+      const queue = waiting[part ? 0 : 1];
+      let wake;
+      const slot = new Promise((resolve) => {
+        wake = resolve;
+        queue.push(resolve);
+        next();
+      });
+      slot.cancel = () => (queue.includes(wake) ? queue.splice(queue.indexOf(wake), 1) : budget.release());
+      return slot;
+    },
+    release() {
       active--;
-      if (waiting.length) waiting.shift()();
-    }
+      next();
+    },
+    /**
+     * A request of `n` body bytes completed (progress runs ahead of the link by the socket's
+     * buffer): a window closes after a second and one request per slot.
+     */
+    sent(n) {
+      bytes += n;
+      const t = Date.now();
+      if (++done < size || t - since < 1000) return;
+      const rate = bytes / (t - since);
+      const grew = rate > last * (1 + 0.5 / size);
+      bytes = done = 0;
+      since = t;
+      last = rate;
+      if (fixed || !grew || size >= max || !(waiting[0].length || waiting[1].length)) return;
+      size++;
+      next();
+    },
+    /**
+     * `n` files queued go at once when the cap allows: a file left to wait behind the others
+     * would run alone on one flow at the end.
+     */
+    open(n) {
+      if (!fixed && n > size) size = Math.min(max, n);
+      next();
+    },
+    /** Bytes per second per flow in the last window, 0 before one. */
+    flowRate: () => (last * 1000) / size,
+    /** Errors that come together (an outage fails every flow) count once a second. */
+    slower() {
+      const t = Date.now();
+      if (fixed || t - slowedAt < 1000) return;
+      slowedAt = t;
+      size = Math.max(1, size - Math.ceil(size / 4));
+      last = 0;
+    },
+  };
+  return budget;
+}
+
+/**
+ * The transport, watched: a request whose upload makes no progress for `stallTimeout` ms is
+ * aborted and fails retryably, so the retry goes out on a new connection (a connection silent
+ * after an outage otherwise waits out TCP's backed-off timers). Completed requests feed the budget.
+ */
+function watchTransport(transport, stallTimeout, budget) {
+  const watch = (send, silent) => (request) => {
+    let timer;
+    let stalled = null;
+    let total = 0;
+    const rearm = () => {
+      clearTimeout(timer);
+      if (stallTimeout && !silent)
+        timer = setTimeout(() => {
+          stalled = new OssupError('STALLED', `no upload progress for ${stallTimeout} ms`, { retryable: true });
+          sent.abort();
+        }, stallTimeout);
+    };
+    const sent = send({
+      ...request,
+      onProgress: (done, of) => {
+        total = of || done;
+        rearm();
+        if (request.onProgress) request.onProgress(done, of);
+      },
+    });
+    rearm();
+    return {
+      promise: sent.promise.then(
+        (answer) => {
+          clearTimeout(timer);
+          budget.sent((request.body && request.body.byteLength) || total);
+          return answer;
+        },
+        (error) => {
+          clearTimeout(timer);
+          throw stalled || error;
+        },
+      ),
+      abort() {
+        clearTimeout(timer);
+        sent.abort();
+      },
+    };
+  };
+  return {
+    ...transport,
+    postObject: watch(transport.postObject),
+    // Mini-program requests report no upload progress: the platform's timeout watches them.
+    request: transport.request && watch(transport.request, transport.requestProgress === false),
   };
 }
 
@@ -75,15 +187,17 @@ const SETTLED = ['success', 'error', 'canceled'];
 function checkOptions(options) {
   if (!options || typeof options !== 'object')
     throw new OssupError('INVALID_OPTION', 'createUploader expects an options object');
-  const signsItself = options.signForm === undefined && options.vodCredentials === undefined;
+  const signsItself =
+    options.signForm === undefined && options.signForms === undefined && options.vodCredentials === undefined;
   if (signsItself && !options.bucket)
     throw new OssupError('MISSING_OPTION', '`bucket` is required (the bucket name, e.g. my-bucket)');
   if (signsItself && !options.region)
     throw new OssupError('MISSING_OPTION', '`region` is required (the Region ID, e.g. cn-hangzhou)');
-  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
-    throw new OssupError('INVALID_OPTION', '`concurrency` must be a whole number ≥ 1');
+  for (const name of ['concurrency', 'maxConcurrency']) {
+    if (options[name] !== undefined && !(Number.isInteger(options[name]) && options[name] >= 1))
+      throw new OssupError('INVALID_OPTION', `\`${name}\` must be a whole number ≥ 1`);
   }
-  for (const name of ['maxFileSize', 'minFileSize', 'maxFiles', 'timeout']) {
+  for (const name of ['maxFileSize', 'minFileSize', 'maxFiles', 'timeout', 'stallTimeout']) {
     if (options[name] !== undefined && !(typeof options[name] === 'number' && options[name] >= 0)) {
       throw new OssupError('INVALID_OPTION', `\`${name}\` must be a non-negative number`);
     }
@@ -151,9 +265,18 @@ function makeUploader(options) {
     entry.proposedKey = vod.key;
     return destination({ bucket: vod.bucket, region: vod.region, endpoint: vod.endpoint }, vod.credentials);
   }
-  const transport = options.transport || chooseTransport();
+  const given = options.transport || chooseTransport();
   const retry = retryOptions(options.retry);
-  const concurrency = Math.min(options.concurrency || 3, transport.maxConcurrency || Infinity);
+  // The platform's cap (WeChat: 10 requests in total, shared with the app) and a default below
+  // it (8 there: room for the app's own requests).
+  const cap = given.maxConcurrency || 64;
+  const maxConcurrency = Math.min(
+    cap,
+    options.maxConcurrency || options.maxRequests || given.defaultConcurrency || cap,
+  );
+  const budget = createBudget(maxConcurrency, options.concurrency && Math.min(options.concurrency, cap));
+  const stallTimeout = options.stallTimeout !== undefined ? options.stallTimeout : 15000;
+  const transport = watchTransport(given, stallTimeout, budget);
   const timeout = options.timeout !== undefined ? options.timeout : transport.defaultTimeout;
   const minFileSize = options.minFileSize !== undefined ? options.minFileSize : 1;
   const integrity = options.integrity !== false;
@@ -162,13 +285,18 @@ function makeUploader(options) {
   const forbidOverwrite =
     options.forbidOverwrite !== undefined ? options.forbidOverwrite !== false : options.vodCredentials === undefined;
   const multipartThreshold = options.multipartThreshold !== undefined ? options.multipartThreshold : 8 * 1024 * 1024;
-  const limit = createLimiter(Math.max(1, Math.min(options.maxRequests || Infinity, transport.maxConcurrency || 64)));
   const store = createCheckpointStore(
     options.checkpointStorage || (transport.storage ? transport.storage(options) : memoryBackend()),
     { maxAgeMs: options.checkpointMaxAge },
   );
 
-  const request = createSignedRequests({ options, transport, limit, timeout });
+  const request = createSignedRequests({ options, transport, timeout });
+  const inParts = (entry, dest) =>
+    entry.size >= multipartThreshold &&
+    transport.request &&
+    transport.readRange &&
+    dest.canSignRequests &&
+    dest.baseUrl;
 
   function upload(files, uploadOptions = {}) {
     const list =
@@ -309,27 +437,49 @@ function makeUploader(options) {
       return 'etag-md5';
     }
 
+    const formRequest = (entry, dest = entry.dest) => ({
+      key: entry.key || entry.proposedKey,
+      name: entry.file.name,
+      size: entry.size,
+      contentType: entry.file.type,
+      region: dest.region,
+      bucket: dest.bucket,
+      signatureVersion: options.signatureVersion,
+      expiresIn: options.formExpiresIn,
+      forbidOverwrite,
+      successActionStatus: 200,
+      meta: uploadOptions.meta || options.meta,
+      headers: uploadOptions.headers || options.headers,
+      callback: uploadOptions.callback || options.callback,
+      callbackVar: uploadOptions.callbackVar || options.callbackVar,
+    });
+
+    // signForms: this file's form and those of the next files not yet asked for, in one request
+    // to your server (in this file's slot), so they start without a round trip of their own.
+    // A form fetched ahead is used once, within 5 minutes; a failed batch is asked for again.
+    async function formFor(entry) {
+      const credentials = entry.dest.credentials;
+      const ahead = entry.form;
+      entry.form = null;
+      const early = ahead && Date.now() - ahead.at < 300000 && (await ahead.promise);
+      if (early) return early;
+      if (!credentials.forms) return credentials.form(formRequest(entry));
+      const next = entries.filter(
+        (e) =>
+          e.form === undefined && e !== entry && !e.invalid && !SETTLED.includes(e.state) && !inParts(e, entry.dest),
+      );
+      const batch = [entry, ...next.slice(0, 19)];
+      const answers = credentials.forms(batch.map((e) => formRequest(e, entry.dest)));
+      const at = Date.now();
+      batch.forEach((e, i) => {
+        if (i) e.form = { at, promise: answers.then((list) => list[i]).catch(() => null) };
+      });
+      return (await answers)[0];
+    }
+
     async function postOnce(entry) {
       const proposedKey = entry.key || entry.proposedKey;
-      // signForm asks your server through the platform's request API: it counts toward the cap.
-      const signed = await limit(() =>
-        entry.dest.credentials.form({
-          key: proposedKey,
-          name: entry.file.name,
-          size: entry.size,
-          contentType: entry.file.type,
-          region: entry.dest.region,
-          bucket: entry.dest.bucket,
-          signatureVersion: options.signatureVersion,
-          expiresIn: options.formExpiresIn,
-          forbidOverwrite,
-          successActionStatus: 200,
-          meta: uploadOptions.meta || options.meta,
-          headers: uploadOptions.headers || options.headers,
-          callback: uploadOptions.callback || options.callback,
-          callbackVar: uploadOptions.callbackVar || options.callbackVar,
-        }),
-      );
+      const signed = await formFor(entry);
       entry.usedCredentials = signed.used;
       const fields = signed.fields;
       entry.key = fields.key || proposedKey;
@@ -343,7 +493,7 @@ function makeUploader(options) {
       entry.url = objectUrl(base, entry.key);
       const crcPromise = localCrc(entry);
       let headers = {};
-      const answer = await limit(async () => {
+      const answer = await (async () => {
         const posting = transport.postObject({
           url: `${base}/`,
           fields,
@@ -363,7 +513,7 @@ function makeUploader(options) {
         } finally {
           entry.aborts.delete(posting.abort);
         }
-      });
+      })();
       headers = { ...headers, ...lowerHeaders(answer.headers) };
       const expected = Number(fields.success_action_status || 204);
       if (answer.status !== expected && answer.status !== 203 && !(answer.status >= 200 && answer.status < 300)) {
@@ -463,6 +613,7 @@ function makeUploader(options) {
           if (!allowed) throw error;
           let delay = Math.min(retry.backoffLimit, retry.delay * 2 ** (attempt - 1));
           if (retry.jitter) delay = Math.round(delay * (0.5 + Math.random() / 2));
+          budget.slower();
           setState(entry, 'retrying');
           task.emit('retry', entry.public, { attempt, delay, error });
           await sleep(delay, entry);
@@ -497,6 +648,8 @@ function makeUploader(options) {
       progress: (entry, loaded) => progress(entry, loaded),
       emit: (event, entry, info) => task.emit(event, entry.public, info),
       whilePaused: (entry) => whilePaused(entry),
+      budget,
+      timeout,
     };
 
     async function uploadEntry(entry) {
@@ -506,13 +659,7 @@ function makeUploader(options) {
       entry.dest = await resolveDestination(entry);
       if (entry.videoId !== undefined)
         task.emit('vod', entry.public, { videoId: entry.videoId, key: entry.proposedKey });
-      const big =
-        entry.size >= multipartThreshold &&
-        transport.request &&
-        transport.readRange &&
-        entry.dest.canSignRequests &&
-        entry.dest.baseUrl;
-      if (!big)
+      if (!inParts(entry, entry.dest))
         return withRetries(
           entry,
           () => postOnce(entry),
@@ -587,18 +734,25 @@ function makeUploader(options) {
       for (const entry of entries) if (entry.invalid) finish(entry, 'error', entry.invalid);
 
       const queue = entries.filter((e) => !e.invalid);
+      budget.open(queue.length);
+      // A file starts when the budget has a slot for it, and keeps that slot until it settles.
       const worker = async () => {
-        for (let entry = queue.shift(); entry; entry = queue.shift()) {
-          await whilePaused(entry);
-          if (entry.canceled || canceledAll) continue;
+        for (;;) {
+          await budget.acquire(false);
+          const entry = queue.shift();
           try {
+            if (!entry) return;
+            await whilePaused(entry);
+            if (entry.canceled || canceledAll) continue;
             finish(entry, 'success', await uploadEntry(entry));
           } catch (error) {
             finish(entry, entry.canceled ? 'canceled' : 'error', error);
+          } finally {
+            budget.release();
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(budget.flows, queue.length) }, worker));
       const results = entries.map((e) =>
         e.state === 'success'
           ? { status: 'success', ...e.result }

@@ -70,7 +70,6 @@ function setUp(options) {
     multipartThreshold: options.multipartThreshold,
     checkpointStorage: options.checkpointStorage,
     checkpointDir: options.checkpointDir,
-    concurrency: 1,
   };
   const list = [];
   let running = false;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import test from 'node:test';
 import { bearerJwt, signJwt } from '../../examples/server/auth.mjs';
 import { startAppServer } from '../../examples/server/server.mjs';
 import { DEFAULT_ACCESS_KEYS, startBucketServer } from '../../www/server/bucket.mjs';
+import * as ossup from '../../pkg/dist/node.mjs';
 
 const SERVER = fileURLToPath(new URL('../../examples/server/server.mjs', import.meta.url));
 const JWT_SECRET = randomBytes(32).toString('hex');
@@ -153,7 +154,8 @@ test('server.mjs refuses to start without authentication, and off loopback with 
   await assert.rejects(startAppServer({ port: 0 }), /pass `authenticate\(req\)`/);
 });
 
-test('401 without a valid token, 429 with Retry-After past the per-user limit, 400 for a lone surrogate', async (t) => {
+/** A local bucket and the app server in this process, with `capacity` forms per user. */
+async function startLocalApp(t, capacity) {
   const root = await mkdtemp(path.join(tmpdir(), 'ossup-example-limits-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const bucket = await startBucketServer({ root });
@@ -170,9 +172,14 @@ test('401 without a valid token, 429 with Retry-After past the per-user limit, 4
       issueSts: (options) => bucket.issueSts(options),
     },
     authenticate: bearerJwt(JWT_SECRET),
-    limits: { rateLimit: { capacity: 3, refillPerSecond: 0.05 } },
+    limits: { rateLimit: { capacity, refillPerSecond: 0.05 } },
   });
   t.after(() => app.close());
+  return { bucket, app };
+}
+
+test('401 without a valid token, 429 with Retry-After past the per-user limit, 400 for a lone surrogate', async (t) => {
+  const { app } = await startLocalApp(t, 3);
   const ask = (headers, body = { name: 'cat.gif', size: 10, contentType: 'image/gif' }) =>
     fetch(`${app.url}/api/upload-form`, {
       method: 'POST',
@@ -211,4 +218,58 @@ test('401 without a valid token, 429 with Retry-After past the per-user limit, 4
   const surrogate = await ask(bearer('carol'), '{"name": "\\ud800.gif", "size": 10, "contentType": "image/gif"}');
   assert.equal(surrogate.status, 400, await surrogate.clone().text());
   assert.equal((await surrogate.json()).code, 'INVALID_NAME');
+});
+
+test('signForms: 12 files with one /api/upload-forms request; a batch is checked and counted per file', async (t) => {
+  const { bucket, app } = await startLocalApp(t, 16);
+  const askBatch = (files, user = 'alice') =>
+    fetch(`${app.url}/api/upload-forms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(user) },
+      body: JSON.stringify({ files }),
+    });
+
+  let batches = 0;
+  const uploader = ossup.createUploader({
+    signForms: async (files) => {
+      batches++;
+      const answer = await askBatch(files);
+      if (!answer.ok) throw Object.assign(new Error(await answer.text()), { status: answer.status });
+      return (await answer.json()).forms;
+    },
+  });
+  const files = Array.from({ length: 12 }, (_, i) => ({
+    name: `cat-${i}.gif`,
+    type: 'image/gif',
+    bytes: new Uint8Array(1000 + i).fill(i),
+  }));
+  const results = await uploader.upload(files);
+  assert.equal(batches, 1);
+  for (const [i, result] of results.entries()) {
+    assert.equal(result.status, 'success', result.error && result.error.message);
+    assert.match(result.key, /^users\/alice\/.+\.gif$/);
+    assert.deepEqual(await readFile(bucket.objectPath(result.key)), Buffer.from(files[i].bytes));
+  }
+
+  // Each form pins its own key, size and type: a form of the batch does not take another file.
+  const [form] = (await (await askBatch([{ name: 'a.png', size: 10, contentType: 'image/png' }], 'bob')).json()).forms;
+  const wrong = new FormData();
+  for (const [name, value] of Object.entries(form.fields)) wrong.append(name, value);
+  wrong.append('file', new Blob([new Uint8Array(11)], { type: 'image/png' }), 'a.png');
+  assert.equal((await fetch(`${form.host}/`, { method: 'POST', body: wrong })).status, 400, 'size pinned');
+
+  // One token per file (alice has 16 − 12 = 4 left), all or none; the same checks as one by one.
+  const gif = (i) => ({ name: `more-${i}.gif`, size: 10, contentType: 'image/gif' });
+  const tooMany = await askBatch([0, 1, 2, 3, 4].map(gif));
+  assert.equal(tooMany.status, 429);
+  assert.equal((await askBatch([0, 1, 2, 3].map(gif))).status, 200);
+  const big = await askBatch(
+    Array.from({ length: 21 }, (_, i) => gif(i)),
+    'carol',
+  );
+  assert.equal(big.status, 400);
+  assert.equal((await big.json()).code, 'INVALID_BATCH');
+  const svg = await askBatch([gif(0), { name: 'x.svg', size: 10, contentType: 'image/svg+xml' }], 'carol');
+  assert.equal(svg.status, 400);
+  assert.equal((await svg.json()).code, 'TYPE_NOT_ALLOWED');
 });

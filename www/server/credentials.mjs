@@ -3,6 +3,8 @@
 // the "sign an upload form on your server" recipe from the README.
 //
 //   POST /api/upload-form  { name, size, contentType } → { host, fields, key, expiration }
+//   POST /api/upload-forms { files: [{ name, size, contentType }, …] } → { forms: [one form each, in order] }
+//                          (at most MAX_BATCH files; the same checks per file, one token each)
 //   POST /api/sts          {}                          → { accessKeyId, accessKeySecret, securityToken,
 //                                                          expiration, bucket, region, endpoint, keyPrefix }
 //   GET  /api/config                                   → what the page needs to know before uploading
@@ -30,6 +32,7 @@ export const ALLOWED_TYPES = Object.freeze([
 ]);
 const MAX_EXPIRES_IN = 600; // seconds: a leaked form is useless after 10 minutes
 const STS_DURATION = 900; // seconds: the shortest AssumeRole allows
+export const MAX_BATCH = 20; // forms per /api/upload-forms request (the uploader asks for up to 20)
 
 /**
  * The RAM policy an uploader's STS credentials get (AssumeRole's `Policy`): write, abort and
@@ -141,8 +144,8 @@ export function createCredentialServer(options) {
   const limits = { maxFileSize, allowedTypes };
   const take = createRateLimiter(rateLimit);
 
-  function limitRate(req) {
-    const wait = take(prefixFor(req));
+  function limitRate(req, count = 1) {
+    const wait = take(prefixFor(req), count);
     if (wait > 0) {
       throw new HttpError(429, 'TOO_MANY_REQUESTS', `Too many upload requests; try again in ${wait} s.`, {
         'Retry-After': String(wait),
@@ -153,6 +156,21 @@ export function createCredentialServer(options) {
   async function uploadForm(req) {
     const request = checkUploadRequest(await readJson(req), limits);
     limitRate(req);
+    return signedForm(req, request);
+  }
+
+  // Every file checked and counted as if asked for alone: a batch gets no more than single requests.
+  async function uploadForms(req) {
+    const body = await readJson(req, 64 * 1024);
+    const files = body && body.files;
+    if (!Array.isArray(files) || !files.length || files.length > MAX_BATCH)
+      throw new HttpError(400, 'INVALID_BATCH', `Send "files": a list of 1 to ${MAX_BATCH} files.`);
+    const requests = files.map((file) => checkUploadRequest(file && typeof file === 'object' ? file : {}, limits));
+    limitRate(req, requests.length);
+    return { forms: requests.map((request) => signedForm(req, request)) };
+  }
+
+  function signedForm(req, request) {
     // The extension comes from the type the form pins, never from the client's file name
     // (`a.html` sent as image/png is stored as ….png).
     const key = objectKey({ prefix: prefixFor(req), name: request.name, contentType: request.contentType });
@@ -209,6 +227,7 @@ export function createCredentialServer(options) {
 
   const routes = {
     'POST /api/upload-form': uploadForm,
+    'POST /api/upload-forms': uploadForms,
     'POST /api/sts': sts,
     'GET /api/config': async () => config(),
   };

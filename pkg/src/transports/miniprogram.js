@@ -71,9 +71,11 @@ export function miniProgramTransport(api, flavor) {
 
   return {
     name: flavor,
-    // WeChat: 10 request/uploadFile/downloadFile at once in total (DESIGN-NOTES); the others
-    // document no cap, so they get the same one.
+    // WeChat: 10 request/uploadFile/downloadFile at once in total (DESIGN-NOTES), shared with the
+    // app: 8 by default leaves it two. The others document no cap, so they get the same one.
     maxConcurrency: 10,
+    defaultConcurrency: 8,
+    requestProgress: false, // request() reports no upload progress: no stall watchdog on it
     defaultTimeout: alipay ? 30000 : 60000,
 
     /** App hide/show, so uploads pause in the background instead of failing "interrupted". */
