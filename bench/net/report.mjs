@@ -61,7 +61,8 @@ export const NETWORK_METHOD = `Every contender over the same emulated link in th
 two TUN devices between two network namespaces, cubic in both; see bench/README.md). Time: from
 the client's first call to its last result (a kill row: the first process's start to the resumed
 process's end). Efficiency = (bytes the client put on the wire ÷ uplink rate + 2 RTT) ÷ time;
-it can pass 100% when the link's queue dropped many packets (counted as sent, never serialised).
+it can pass 100% when many packets were lost or dropped by the queue (counted as sent, never
+serialised: the emulator drops before its queue).
 Requests: counted by the bucket and the form-signing app server; connections: SYNs on the link.
 Overhead: bytes on the wire (IP and TCP headers, HTTP, TCP retransmissions) ÷ file bytes − 1.
 "Bytes beyond the files": TCP payload minus TCP retransmissions minus the files' bytes (HTTP
