@@ -35,7 +35,8 @@ export function renderNetworkRun(net, { date, commit, note = '' } = {}) {
       .filter((ms) => ms !== null);
     const fastest = best.length ? Math.min(...best) : null;
     for (const [name, c] of Object.entries(cell.contenders)) {
-      const time = c.ms === null ? `failed: ${c.errors[0] || '?'}` : s(c.ms);
+      // An SDK's error can carry a whole agent dump: its first clause says what happened.
+      const time = c.ms === null ? `failed: ${(c.errors[0] || '?').split(/, | \(/)[0].slice(0, 160)}` : s(c.ms);
       const bold = c.ms !== null && c.ms === fastest ? `**${time}**` : time;
       const spread =
         c.msAll.length > 1 ? ` (${c.msAll.map((m) => (m === null ? '✗' : (m / 1000).toFixed(1))).join(' / ')})` : '';
@@ -59,7 +60,9 @@ export function renderNetworkRun(net, { date, commit, note = '' } = {}) {
 export const NETWORK_METHOD = `Every contender over the same emulated link in the same run (bench/net: a userspace emulator on
 two TUN devices between two network namespaces, cubic in both; see bench/README.md). Time: from
 the client's first call to its last result (a kill row: the first process's start to the resumed
-process's end). Efficiency = (bytes the client put on the wire ÷ uplink rate + 2 RTT) ÷ time.
+process's end). Efficiency = (bytes the client put on the wire ÷ uplink rate + 2 RTT) ÷ time;
+it can pass 100% when many packets were lost or dropped by the queue (counted as sent, never
+serialised: the emulator drops before its queue).
 Requests: counted by the bucket and the form-signing app server; connections: SYNs on the link.
 Overhead: bytes on the wire (IP and TCP headers, HTTP, TCP retransmissions) ÷ file bytes − 1.
 "Bytes beyond the files": TCP payload minus TCP retransmissions minus the files' bytes (HTTP

@@ -1,5 +1,5 @@
 // Inside the server namespace: the local bucket (www/server/bucket.mjs) and an app server that
-// signs one form per file (www/server/credentials.mjs, the demo's signing), both on the link's
+// signs forms (www/server/credentials.mjs, the demo's signing) and multipart requests, both on the link's
 // server address. Talks to the harness over IPC: request counts, and the stored objects' digests.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import { startBucketServer, UPLOADER_RAM_USER } from '../../www/server/bucket.mjs';
 import { createCredentialServer } from '../../www/server/credentials.mjs';
+import { signHeaders } from '../../pkg/dist/node.mjs';
 
 const [root, host] = process.argv.slice(2);
 const bucket = await startBucketServer({ root, host, testMode: true });
@@ -23,9 +24,23 @@ const api = createCredentialServer({
   rateLimit: { capacity: 1e9, refillPerSecond: 1e9 },
   local: true,
 });
+// Multipart in server-signed mode: the app server signs each request's headers (signHeaders).
+async function signRequest(req, res) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const headers = signHeaders({
+    ...request,
+    accessKeyId: UPLOADER_RAM_USER.accessKeyId,
+    accessKeySecret: UPLOADER_RAM_USER.accessKeySecret,
+  });
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(headers));
+}
 const app = http.createServer((req, res) => {
   formRequests.push(req.url);
-  api(req, res);
+  if (req.url === '/api/sign') signRequest(req, res).catch(() => res.destroy());
+  else api(req, res);
 });
 await new Promise((resolve) => app.listen(0, host, resolve));
 
