@@ -526,17 +526,31 @@ export function collectCoreErrors(root = ROOT) {
   const arms = [...codeFn[1].matchAll(/Error::(\w+)[^=]*=>\s*"([A-Z0-9_]+)"/g)];
   if (!arms.length) throw new Error('gen-reference: `fn code` in src/error.rs has no arms');
   const enumBody = /pub enum Error \{([\s\S]*?)\n\}/.exec(text);
-  const display = /impl fmt::Display for Error \{([\s\S]*?)\n\}/.exec(text);
+  const body = /pub fn message\(&self\) -> String \{([\s\S]*?)\n {4}\}/.exec(text);
+  if (!body) throw new Error('gen-reference: no `fn message` in src/error.rs');
   return arms.map(([, variant, code]) => {
     const doc = enumBody ? new RegExp(`((?:\\s*///.*\\n)+)\\s*${variant}\\b`).exec(enumBody[1]) : null;
+    const arm = new RegExp(`Error::${variant}\\b[\\s\\S]*?(?=\\n {12}Error::|$)`).exec(body[1]);
+    // As Rust writes them: `\"` is a quote, `\\` a backslash.
+    const unescape = (m) => m.replace(/\\\\/g, '\\').replace(/\\"/g, '"');
+    const literal = /^"((?:[^"\\]|\\.)*)"$/;
     let messages = [];
-    if (display) {
-      const arm = new RegExp(`Error::${variant}\\b[\\s\\S]*?(?=\\n\\s*Error::|\\n\\s*\\}\\s*\\n\\s*\\}|$)`).exec(
-        display[1],
-      );
-      // As Rust writes them: `\"` is a quote, `{{`/`}}` a literal brace (`{name}` stays a placeholder).
-      const unescape = (m) => m.replace(/\\\\/g, '\\').replace(/\\"/g, '"').replace(/\{\{/g, '{').replace(/\}\}/g, '}');
-      if (arm) messages = [...arm[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unescape(m[1]));
+    if (arm) {
+      // `[piece, …].concat()`: literals as written, anything else as `{its variable}`.
+      const pieces = /\[([\s\S]*?)\]\s*\.concat\(\)/.exec(arm[0]);
+      if (pieces) {
+        const parts = pieces[1].match(/"(?:[^"\\]|\\.)*"|[^,"]+/g).map((p) => p.trim());
+        messages = [
+          parts
+            .filter(Boolean)
+            .map((p) =>
+              literal.test(p) ? unescape(literal.exec(p)[1]) : `{${/\*?(\w+)(?: as \w+\))?$/.exec(p)?.[1] ?? p}}`,
+            )
+            .join(''),
+        ];
+      } else {
+        messages = [...arm[0].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unescape(m[1]));
+      }
     }
     return {
       code,
