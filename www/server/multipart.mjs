@@ -10,7 +10,13 @@ import { crc64Combine, crc64Header } from './crc64.mjs';
 import { ossError } from './errors.mjs';
 import { applyLateFault, corruptCrc, takeFault } from './faults.mjs';
 import { sendEmpty, sendXml } from './http-context.mjs';
-import { MAX_OBJECT_BYTES, objectHeadersFrom, objectStateFrom, userMetaFrom } from './object-meta.mjs';
+import {
+  encryptionHeader,
+  MAX_OBJECT_BYTES,
+  objectHeadersFrom,
+  objectStateFrom,
+  userMetaFrom,
+} from './object-meta.mjs';
 import { pathFromKey, validateObjectKey } from './object-key.mjs';
 import { authenticate } from './request-auth.mjs';
 import { parseCompleteMultipartUpload, xmlDate } from './xml.mjs';
@@ -66,8 +72,6 @@ export async function handleInitiate(ctx, key) {
     encryptionHeader(info),
   );
 }
-
-const encryptionHeader = (meta) => (meta.encryption ? { 'x-oss-server-side-encryption': meta.encryption } : {});
 
 function parsePartNumber(text) {
   const number = /^\d{1,5}$/.test(text ?? '') ? Number(text) : NaN;

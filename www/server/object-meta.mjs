@@ -48,6 +48,9 @@ export function objectStateFrom(read) {
   return { acl, storageClass, tagCount: tags.length, encryption, encryptionKeyId };
 }
 
+/** The SSE header OSS answers a write with (oss-spec §1d), when the object is encrypted. */
+export const encryptionHeader = (meta) => (meta.encryption ? { 'x-oss-server-side-encryption': meta.encryption } : {});
+
 function assertHeaderSafe(value) {
   // eslint-disable-next-line no-control-regex
   if (value !== undefined && /[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) throw ossError('BadHeaderValue');

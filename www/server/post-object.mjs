@@ -8,7 +8,14 @@ import { ossError } from './errors.mjs';
 import { applyLateFault, corruptCrc, takeFault } from './faults.mjs';
 import { receiveForm } from './form.mjs';
 import { sendEmpty, sendXml } from './http-context.mjs';
-import { MAX_OBJECT_BYTES, objectHeadersFrom, objectStateFrom, userMetaFrom, valueOf } from './object-meta.mjs';
+import {
+  encryptionHeader,
+  MAX_OBJECT_BYTES,
+  objectHeadersFrom,
+  objectStateFrom,
+  userMetaFrom,
+  valueOf,
+} from './object-meta.mjs';
 import { pathFromKey, validateObjectKey } from './object-key.mjs';
 import { verifyPostV1, verifyPostV4 } from './oss-auth.mjs';
 import { checkPolicy, missingExactConditions, parsePolicy } from './policy.mjs';
@@ -92,8 +99,7 @@ async function postObject(ctx, form) {
   await applyLateFault(ctx, fault);
 
   const crc = fault?.action === 'corrupt' ? crc64Header(corruptCrc(meta.crc64)) : meta.crc64;
-  const headers = { ETag: `"${etag}"`, 'x-oss-hash-crc64ecma': crc };
-  if (state.encryption) headers['x-oss-server-side-encryption'] = state.encryption; // oss-spec §1d
+  const headers = { ETag: `"${etag}"`, 'x-oss-hash-crc64ecma': crc, ...encryptionHeader(state) };
   if (callback) return answerWithCallback(ctx, callback, { meta, headers, field });
   if (successStatus === 201) {
     return sendXml(
